@@ -1,0 +1,10 @@
+"""The code the book teaches inline, importable by later chapters (the d2l pattern).
+
+Modules mirror the chapters: ``data`` (chapter 1), ``models`` (chapters 2-3),
+``decoding`` (chapter 3), ``training`` (the one training recipe, cached), ``plots``.
+"""
+
+import os
+
+# Keep TensorFlow's C++ start-up chatter out of notebook outputs; must be set before TF loads.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

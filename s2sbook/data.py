@@ -1,0 +1,241 @@
+"""Chapter 1: corpus -> tokens -> vocabularies -> padded arrays -> a fixed split."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
+# One setting points the whole book at another corpus, e.g. the real fra.txt from manythings.org/anki.
+CORPUS_ENV = "S2S_CORPUS"
+
+PAD, START, END = "<pad>", "START_", "_END"
+SEED = 1234
+SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
+
+# Tatoeba puts a narrow no-break space (and sometimes these two) before French ? and !.
+SPECIAL_SPACES = {"\u202f": " ", "\u00a0": " ", "\u2009": " "}
+APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'"}
+# French elided words keep their apostrophe and become tokens of their own: "l'homme" -> "l'", "homme".
+ELIDED = {"l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"}
+TOKEN_RE = re.compile(r"\w+(?:'\w+)*'?|[^\w\s]")
+
+
+def corpus_path() -> Path:
+    """The corpus the book uses: ``$S2S_CORPUS`` if set, else the shipped ``data/eng-fra.tsv``."""
+    return Path(os.environ.get(CORPUS_ENV) or SHIPPED_CORPUS)
+
+
+def normalize(text: str) -> str:
+    """Unicode NFC, special spaces and curly apostrophes made plain, lower case, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(str.maketrans({**SPECIAL_SPACES, **APOSTROPHES}))
+    return " ".join(text.lower().split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Words and punctuation marks of ``normalize(text)``; French elisions split after the apostrophe."""
+    tokens = []
+    for token in TOKEN_RE.findall(normalize(text)):
+        head, apostrophe, rest = token.partition("'")
+        if apostrophe and rest and head in ELIDED:
+            tokens += [head + "'", rest]
+        else:
+            tokens.append(token)
+    return tokens
+
+
+@dataclass
+class Corpus:
+    """Parsed pairs plus an account of every line that was not a pair."""
+
+    pairs: list[tuple[str, str]]
+    path: Path
+    lines: int = 0
+    blank: int = 0
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, reason, text)
+
+    def report(self) -> str:
+        text = (f"{self.path.name}: {self.lines} lines, {len(self.pairs)} pairs, "
+                f"{self.blank} blank, {len(self.malformed)} malformed")
+        for number, reason, line in self.malformed[:10]:
+            text += f"\n  line {number}: {reason}: {line[:60]!r}"
+        return text
+
+
+class CorpusError(ValueError):
+    pass
+
+
+def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") -> Corpus:
+    """Read a manythings/Tatoeba ``fra.txt`` file: ``English TAB French [TAB attribution]`` per line.
+
+    Handles a BOM, CRLF line endings and blank lines. A line that is not a pair is never dropped
+    silently: with ``on_error="raise"`` the first problems are listed in a ``CorpusError``; with
+    ``on_error="skip"`` they are counted in ``Corpus.malformed`` (see ``Corpus.report()``).
+    """
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+    path = Path(path) if path is not None else corpus_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No corpus at {path}. The book ships data/eng-fra.tsv; to use another file, "
+            f"set the environment variable {CORPUS_ENV} to its path.")
+    text = path.read_bytes().decode("utf-8-sig")
+    corpus = Corpus(pairs=[], path=path)
+    # split("\n"), not splitlines(): the latter also breaks on U+2028, U+0085 and friends inside a sentence.
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r")
+        corpus.lines += 1
+        if not line.strip():
+            corpus.blank += 1
+            continue
+        columns = line.split("\t")
+        if len(columns) not in (2, 3):
+            corpus.malformed.append((number, f"expected 2 or 3 tab-separated columns, got {len(columns)}", line))
+        elif not columns[0].strip() or not columns[1].strip():
+            corpus.malformed.append((number, "empty English or French sentence", line))
+        else:
+            corpus.pairs.append((columns[0].strip(), columns[1].strip()))
+    if corpus.malformed and on_error == "raise":
+        raise CorpusError(corpus.report() + "\nFix these lines, or pass on_error='skip' to leave them out "
+                          "(they stay counted in Corpus.malformed).")
+    return corpus
+
+
+class UnknownWordsError(ValueError):
+    """Raised when a sentence holds words the vocabulary has never seen."""
+
+
+class Vocabulary:
+    """Token <-> id, with id 0 reserved for padding. Saved as JSON, never pickled."""
+
+    def __init__(self, tokens: list[str], language: str):
+        if not tokens or tokens[0] != PAD or len(set(tokens)) != len(tokens):
+            raise ValueError("a vocabulary is a list of distinct tokens starting with the padding token " + PAD)
+        self.tokens = list(tokens)
+        self.language = language
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, sentences: list[list[str]], language: str, specials: tuple[str, ...] = ()) -> Vocabulary:
+        words = sorted({token for sentence in sentences for token in sentence} - set(specials))
+        return cls([PAD, *specials, *words], language)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Vocabulary) and (self.tokens, self.language) == (other.tokens, other.language)
+
+    def encode(self, tokens: list[str]) -> list[int]:
+        unknown = sorted({t for t in tokens if t not in self.index})
+        if unknown:
+            raise UnknownWordsError(
+                f"{len(unknown)} word(s) not in the {self.language} vocabulary of {len(self)} tokens: "
+                f"{', '.join(map(repr, unknown))}. The model can only read words it was trained on: "
+                "rephrase with known words, or add sentences with them to the corpus and retrain.")
+        return [self.index[t] for t in tokens]
+
+    def decode(self, ids) -> list[str]:
+        return [self.tokens[int(i)] for i in ids]
+
+    def save(self, path: str | os.PathLike) -> None:
+        Path(path).write_text(json.dumps({"language": self.language, "tokens": self.tokens},
+                                         ensure_ascii=False, indent=0), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Vocabulary:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No vocabulary file at {path}; chapter 1 (or s2sbook.training.load_or_train) writes it.")
+        content = json.loads(path.read_text(encoding="utf-8"))
+        return cls(content["tokens"], content["language"])
+
+
+def pad(sequences: list[list[int]], length: int) -> np.ndarray:
+    """Post-pad with 0 to ``length``, like the classic tutorial's zero-filled arrays."""
+    array = np.zeros((len(sequences), length), dtype="int32")
+    for row, ids in enumerate(sequences):
+        if len(ids) > length:
+            raise ValueError(f"sequence of {len(ids)} tokens is longer than the limit of {length}")
+        array[row, :len(ids)] = ids
+    return array
+
+
+def make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr):
+    """``encoder_input_data``, ``decoder_input_data`` (``START_`` + French) and
+    ``decoder_target_data`` (French + ``_END``): the target is the input shifted one step left."""
+    encoder_input_data = pad([en_vocab.encode(s) for s in en_tokens], max_len_en)
+    decoder_input_data = pad([fr_vocab.encode([START, *s]) for s in fr_tokens], max_len_fr + 1)
+    decoder_target_data = pad([fr_vocab.encode([*s, END]) for s in fr_tokens], max_len_fr + 1)
+    return encoder_input_data, decoder_input_data, decoder_target_data
+
+
+def split_indices(n: int, seed: int = SEED, fractions=SPLIT_FRACTIONS) -> dict[str, np.ndarray]:
+    """A seeded train / validation / test split of ``range(n)``, the same in every chapter."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_train = int(round(fractions[0] * n))
+    n_val = int(round(fractions[1] * n))
+    return {"train": np.sort(order[:n_train]),
+            "val": np.sort(order[n_train:n_train + n_val]),
+            "test": np.sort(order[n_train + n_val:])}
+
+
+@dataclass
+class Dataset:
+    """Everything chapter 1 produces, for the chapters after it."""
+
+    corpus: Corpus
+    en_tokens: list[list[str]]
+    fr_tokens: list[list[str]]
+    en_vocab: Vocabulary
+    fr_vocab: Vocabulary
+    max_len_en: int
+    max_len_fr: int
+    encoder_input_data: np.ndarray
+    decoder_input_data: np.ndarray
+    decoder_target_data: np.ndarray
+    split: dict[str, np.ndarray]
+
+    def part(self, name: str):
+        """``(encoder_input_data, decoder_input_data, decoder_target_data)`` of one split."""
+        rows = self.split[name]
+        return self.encoder_input_data[rows], self.decoder_input_data[rows], self.decoder_target_data[rows]
+
+
+def prepare(path: str | os.PathLike | None = None, seed: int = SEED) -> Dataset:
+    """Chapter 1 in one call: read, tokenise, build vocabularies, pad, split."""
+    corpus = read_corpus(path)
+    en_tokens = [tokenize(en) for en, _ in corpus.pairs]
+    fr_tokens = [tokenize(fr) for _, fr in corpus.pairs]
+    en_vocab = Vocabulary.build(en_tokens, "en")
+    fr_vocab = Vocabulary.build(fr_tokens, "fr", specials=(START, END))
+    max_len_en = max(map(len, en_tokens))
+    max_len_fr = max(map(len, fr_tokens))
+    arrays = make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr)
+    return Dataset(corpus, en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr,
+                   *arrays, split_indices(len(corpus.pairs), seed))
+
+
+def encode_source(sentence: str, en_vocab: Vocabulary, max_len_en: int) -> np.ndarray:
+    """One English sentence -> a ``(1, max_len_en)`` id array, with a clear error for bad input."""
+    if not isinstance(sentence, str):
+        raise TypeError(f"expected an English sentence as str, got {type(sentence).__name__}")
+    tokens = tokenize(sentence)
+    if not tokens:
+        raise ValueError("the sentence is empty: give at least one English word")
+    if len(tokens) > max_len_en:
+        raise ValueError(f"the sentence has {len(tokens)} tokens; the model was trained on at most "
+                         f"{max_len_en}. Split it into shorter sentences.")
+    return pad([en_vocab.encode(tokens)], max_len_en)

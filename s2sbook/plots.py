@@ -1,0 +1,181 @@
+"""Figures of the book, drawn from the data and from the model objects themselves."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+MODEL_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
+GATES = ("i (input)", "f (forget)", "c (cell candidate)", "o (output)")  # Keras's order in LSTM kernels
+
+
+def length_histograms(en_lengths, fr_lengths):
+    fig, ax = plt.subplots(figsize=(7, 3))
+    bins = np.arange(0, max(max(en_lengths), max(fr_lengths)) + 2) - 0.5
+    ax.hist([en_lengths, fr_lengths], bins=bins, label=["English", "French"])
+    ax.set(xlabel="tokens per sentence (words and punctuation)", ylabel="sentences",
+           title="Sentence lengths")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def teacher_forcing(source, decoder_input, target):
+    """Token boxes: at each step the decoder reads the *true* previous token and must predict the next."""
+    steps = len(decoder_input)
+    fig, ax = plt.subplots(figsize=(1.25 * steps + 2.5, 3.2))
+    ax.set_xlim(-2.2, steps + 0.2)
+    ax.set_ylim(-0.6, 3.2)
+    ax.axis("off")
+    ax.text(-2.1, 2.75, "encoder reads:  " + " ".join(source) + "   →  states (h, c)", fontsize=10,
+            va="center")
+    rows = ((1.8, "decoder input\n(true previous)", decoder_input, "#dbe9f6"),
+            (0.2, "target\n(next token)", target, "#fde3c8"))
+    for y, label, tokens, colour in rows:
+        ax.text(-2.1, y, label, va="center", fontsize=9)
+        for t, token in enumerate(tokens):
+            ax.text(t + 0.4, y, token, ha="center", va="center", fontsize=10,
+                    bbox=dict(boxstyle="round", fc=colour, ec="grey"))
+    for t in range(steps):
+        ax.annotate("", xy=(t + 0.4, 0.5), xytext=(t + 0.4, 1.5), arrowprops=dict(arrowstyle="->"))
+        if t + 1 < steps:
+            ax.annotate("", xy=(t + 1.25, 1.55), xytext=(t + 0.55, 0.45),
+                        arrowprops=dict(arrowstyle="->", color="tab:green", linestyle="--"))
+    ax.text(-2.1, -0.45, "green: the target at step t is fed as the input at step t+1 — the true token, "
+            "not the model's guess", fontsize=9, color="tab:green")
+    fig.tight_layout()
+    return fig
+
+
+def _edges(model):
+    """Edges between the layer objects of ``model``, read from its own config (the graph it runs)."""
+    layer_names = {layer.name for layer in model.layers}
+    parents = {}
+    for spec in model.get_config()["layers"]:
+        found = []
+
+        def collect(value):
+            if isinstance(value, dict):
+                history = value.get("config", {}).get("keras_history") if value.get(
+                    "class_name") == "__keras_tensor__" else None
+                if history:
+                    found.append(history[0])
+                else:
+                    for v in value.values():
+                        collect(v)
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    collect(v)
+
+        collect(spec["inbound_nodes"])
+        parents[spec["name"]] = found
+
+    # Operations that are not layers (the padding mask's not_equal) are left out of the picture.
+    return [(model.get_layer(p), model.get_layer(n))
+            for n in layer_names for p in dict.fromkeys(parents.get(n, [])) if p in layer_names]
+
+
+def shared_layer_graph(models: dict, title: str = ""):
+    """Every layer object of ``models`` drawn once; each model's graph drawn as a coloured path through them.
+
+    Nodes are keyed by ``id(layer)``, so a layer used by two models appears once with both colours
+    passing through it, and a layer that is merely *named* alike would appear twice.
+    """
+    edges = {name: _edges(model) for name, model in models.items()}
+    nodes = {}
+    for model in models.values():
+        for layer in model.layers:
+            nodes.setdefault(id(layer), layer)
+    children = {}
+    for pairs in edges.values():
+        for a, b in pairs:
+            children.setdefault(id(a), set()).add(id(b))
+    depth = {}
+
+    def longest_from_sources(key):
+        parents = [a for pairs in edges.values() for a, b in pairs if id(b) == key]
+        if key not in depth:
+            depth[key] = 1 + max((longest_from_sources(id(p)) for p in parents), default=-1)
+        return depth[key]
+
+    for key in nodes:
+        longest_from_sources(key)
+    for key in nodes:  # pull each input right, next to the first layer that reads it
+        if key in children and not any(id(b) == key for pairs in edges.values() for _, b in pairs):
+            depth[key] = min(depth[c] for c in children[key]) - 1
+    columns = {}
+    for key in nodes:
+        columns.setdefault(depth[key], []).append(key)
+    position = {}
+    for x, keys in columns.items():
+        for row, key in enumerate(keys):
+            position[key] = (x * 2.6, -(row - (len(keys) - 1) / 2) * 1.5)
+
+    fig, ax = plt.subplots(figsize=(2.4 * (len(columns) + 1), 1.5 * max(map(len, columns.values())) + 1.5))
+    for index, (name, pairs) in enumerate(edges.items()):
+        offset = (index - (len(edges) - 1) / 2) * 0.12
+        colour = MODEL_COLOURS[index % len(MODEL_COLOURS)]
+        for a, b in pairs:
+            (x0, y0), (x1, y1) = position[id(a)], position[id(b)]
+            ax.annotate("", xy=(x1 - 0.75, y1 + offset), xytext=(x0 + 0.75, y0 + offset),
+                        arrowprops=dict(arrowstyle="->", color=colour, lw=2, alpha=0.85))
+        ax.plot([], [], color=colour, lw=3, label=name)
+    for key, layer in nodes.items():
+        x, y = position[key]
+        used_by = sum(layer in model.layers for model in models.values())
+        ax.text(x, y, f"{layer.name}\n{type(layer).__name__}  id …{key % 100000:05d}", ha="center",
+                va="center", fontsize=8.5,
+                bbox=dict(boxstyle="round", fc="#f2f2f2" if used_by == 1 else "#fff2b3", ec="black"))
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 1.18), ncol=len(models), frameon=False)
+    xs = [p[0] for p in position.values()]
+    ys = [p[1] for p in position.values()]
+    ax.set_xlim(min(xs) - 1.3, max(xs) + 1.3)
+    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, pad=28)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(history: dict):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, metric, label in ((axes[0], "loss", "masked cross-entropy"),
+                              (axes[1], "masked_accuracy", "masked token accuracy")):
+        ax.plot(epochs, history[metric], "o-", label="training")
+        ax.plot(epochs, history["val_" + metric], "s-", label="validation")
+        ax.set(xlabel="epoch", ylabel=label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def weight_comparison(rows, column_titles=("from fullmodel", "from the inference model", "difference")):
+    """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b."""
+    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 1.9 * len(rows) + 0.6), squeeze=False)
+    for (label, a, b), row in zip(rows, axes):
+        a, b = np.atleast_2d(a), np.atleast_2d(b)
+        limit = float(np.abs(a).max()) or 1.0
+        for ax, values, title in zip(row, (a, b, a - b), column_titles):
+            image = ax.imshow(values.T if values.shape[0] > values.shape[1] else values, aspect="auto",
+                              cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        row[2].set_title(f"max |difference| = {np.abs(a - b).max():.1e}", fontsize=8)
+        fig.colorbar(image, ax=row[2], fraction=0.05)
+    for ax, title in zip(axes[0], column_titles):
+        ax.set_title(f"{title}\n" + ax.get_title(), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def lstm_gate_rows(layer_name: str, kernel_a, kernel_b, recurrent_a, recurrent_b):
+    """Rows for ``weight_comparison``: an LSTM's kernel and recurrent kernel, split into gates i, f, c, o."""
+    rows = []
+    for which, a, b in (("kernel", kernel_a, kernel_b), ("recurrent", recurrent_a, recurrent_b)):
+        for gate, part_a, part_b in zip(GATES, np.split(np.asarray(a), 4, axis=1), np.split(np.asarray(b), 4, axis=1)):
+            rows.append((f"{layer_name}\n{which} {gate.split()[0]}", part_a, part_b))
+    return rows

@@ -1,0 +1,135 @@
+"""s2sbook.data: parsing fra.txt in all its shapes, normalisation, vocabularies, arrays, split."""
+
+import numpy as np
+import pytest
+
+from s2sbook import data
+
+
+def write(tmp_path, text: str, name="fra.txt"):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_reads_three_and_two_column_lines_bom_crlf_and_blank_lines(tmp_path):
+    path = write(tmp_path, "\ufeffGo.\tVa !\tCC-BY 2.0 (France)\r\n\r\nHi.\tSalut.\r\n\nRun!\tCours\u202f!\tCC-BY\n")
+    corpus = data.read_corpus(path)
+    assert corpus.pairs == [("Go.", "Va !"), ("Hi.", "Salut."), ("Run!", "Cours\u202f!")]
+    assert (corpus.lines, corpus.blank, corpus.malformed) == (5, 2, [])
+
+
+def test_malformed_lines_raise_with_line_numbers(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\nno tab here\nA\tB\tC\tD\n\tempty English\n")
+    with pytest.raises(data.CorpusError) as error:
+        data.read_corpus(path)
+    message = str(error.value)
+    assert "3 malformed" in message and "line 2" in message and "line 3" in message and "line 4" in message
+    assert "on_error='skip'" in message
+
+
+def test_malformed_lines_are_counted_when_skipped(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\nno tab here\nHi.\tSalut.\n")
+    corpus = data.read_corpus(path, on_error="skip")
+    assert corpus.pairs == [("Go.", "Va !"), ("Hi.", "Salut.")]
+    assert [(n, line) for n, _, line in corpus.malformed] == [(2, "no tab here")]
+    assert "1 malformed" in corpus.report() and "line 2" in corpus.report()
+
+
+def test_unicode_line_separators_inside_a_sentence_do_not_split_lines(tmp_path):
+    path = write(tmp_path, "Go.\u2028\tVa\u0085 !\n")
+    assert len(data.read_corpus(path).pairs) == 1
+
+
+def test_missing_corpus_names_the_setting(tmp_path):
+    with pytest.raises(FileNotFoundError, match=data.CORPUS_ENV):
+        data.read_corpus(tmp_path / "nope.txt")
+
+
+def test_corpus_setting_points_the_book_elsewhere(tmp_path, monkeypatch):
+    path = write(tmp_path, "Go.\tVa !\n")
+    monkeypatch.setenv(data.CORPUS_ENV, str(path))
+    assert data.corpus_path() == path
+    monkeypatch.delenv(data.CORPUS_ENV)
+    assert data.corpus_path() == data.SHIPPED_CORPUS
+
+
+@pytest.mark.parametrize("space", ["\u202f", "\u00a0", "\u2009", " ", ""])
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019"])
+def test_special_spaces_and_apostrophes_give_the_same_tokens(space, apostrophe):
+    text = f"Est-ce qu{apostrophe}il a bu l{apostrophe}eau{space}?"
+    assert data.tokenize(text) == ["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]
+
+
+def test_english_contractions_stay_whole():
+    assert data.tokenize("He doesn't eat. I'll see!") == ["he", "doesn't", "eat", ".", "i'll", "see", "!"]
+
+
+def test_normalize_is_idempotent_and_tokens_survive_a_round_trip():
+    for text in ["  L\u2019HOMME\u00a0?  ", "J'ai  vu\tl'eau\u2009!", "aujourd'hui", "Qu\u2019est-ce que c'est ?"]:
+        once = data.normalize(text)
+        assert data.normalize(once) == once
+        tokens = data.tokenize(text)
+        assert data.tokenize(" ".join(tokens)) == tokens
+
+
+def test_vocabulary_json_round_trip(tmp_path):
+    vocab = data.Vocabulary.build([["le", "chat"], ["l'", "eau", "."]], "fr", specials=(data.START, data.END))
+    assert vocab.tokens[:3] == [data.PAD, data.START, data.END]
+    vocab.save(tmp_path / "v.json")
+    assert data.Vocabulary.load(tmp_path / "v.json") == vocab
+    assert "l'" in (tmp_path / "v.json").read_text(encoding="utf-8")
+
+
+def test_unknown_words_are_listed():
+    vocab = data.Vocabulary.build([["the", "cat"]], "en")
+    with pytest.raises(data.UnknownWordsError, match="'dog', 'zebra'"):
+        vocab.encode(["the", "zebra", "dog"])
+
+
+def test_missing_vocabulary_file_says_where_it_comes_from(tmp_path):
+    with pytest.raises(FileNotFoundError, match="chapter 1"):
+        data.Vocabulary.load(tmp_path / "en_vocab.json")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.prepare()
+
+
+def test_array_shapes_follow_the_longest_sentences(ds):
+    n = len(ds.corpus.pairs)
+    assert ds.encoder_input_data.shape == (n, ds.max_len_en)
+    assert ds.decoder_input_data.shape == ds.decoder_target_data.shape == (n, ds.max_len_fr + 1)
+    assert ds.encoder_input_data.dtype == np.int32
+
+
+def test_target_is_decoder_input_shifted_by_one(ds):
+    start, end = ds.fr_vocab.index[data.START], ds.fr_vocab.index[data.END]
+    assert (ds.decoder_input_data[:, 0] == start).all()
+    for i in range(0, len(ds.fr_tokens), 97):
+        n = len(ds.fr_tokens[i])
+        assert ds.fr_vocab.decode(ds.decoder_input_data[i, 1:n + 1]) == ds.fr_tokens[i]
+        assert ds.fr_vocab.decode(ds.decoder_target_data[i, :n]) == ds.fr_tokens[i]
+        assert ds.decoder_target_data[i, n] == end
+        assert not ds.decoder_target_data[i, n + 1:].any()
+
+
+def test_split_is_seeded_disjoint_and_complete(ds):
+    again = data.split_indices(len(ds.corpus.pairs))
+    parts = [ds.split[k] for k in ("train", "val", "test")]
+    assert all((a == b).all() for a, b in zip(parts, (again[k] for k in ("train", "val", "test"))))
+    assert sorted(np.concatenate(parts)) == list(range(len(ds.corpus.pairs)))
+    assert not (data.split_indices(len(ds.corpus.pairs), seed=1)["test"] == ds.split["test"]).all()
+
+
+def test_encode_source_rejects_bad_input_clearly(ds):
+    with pytest.raises(TypeError, match="str"):
+        data.encode_source(42, ds.en_vocab, ds.max_len_en)
+    with pytest.raises(ValueError, match="empty"):
+        data.encode_source("   ", ds.en_vocab, ds.max_len_en)
+    with pytest.raises(ValueError, match=f"at most {ds.max_len_en}"):
+        data.encode_source("he eats " * 10, ds.en_vocab, ds.max_len_en)
+    with pytest.raises(data.UnknownWordsError, match="dragon"):
+        data.encode_source("The dragon eats the apple.", ds.en_vocab, ds.max_len_en)
+    assert data.encode_source("He eats the apple.", ds.en_vocab, ds.max_len_en).shape == (1, ds.max_len_en)

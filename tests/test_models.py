@@ -1,0 +1,94 @@
+"""s2sbook.models and s2sbook.decoding on a tiny model: shared layers, greedy decoding, stopping."""
+
+import keras
+import numpy as np
+import pytest
+
+from s2sbook import data, decoding, models, training
+
+from tiny import PAIRS, write_corpus
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    ds = data.prepare(write_corpus(tmp_path_factory.mktemp("corpus")))
+    training.set_seed(3)
+    fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    models.compile_model(fullmodel, learning_rate=0.03)
+    fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
+                  batch_size=8, epochs=60, verbose=0)
+    return ds, fullmodel
+
+
+def test_layer_names_and_param_count(tiny):
+    ds, fullmodel = tiny
+    assert sorted(layer.name for layer in fullmodel.layers if layer.weights) == sorted(models.LAYER_NAMES)
+    v_en, v_fr = len(ds.en_vocab), len(ds.fr_vocab)
+    lstm = lambda inputs: 4 * 16 * (inputs + 16 + 1)  # noqa: E731
+    assert fullmodel.count_params() == v_en * 8 + v_fr * 8 + 2 * lstm(8) + 16 * v_fr + v_fr
+
+
+def test_inference_models_share_every_layer_and_variable(tiny):
+    _, fullmodel = tiny
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    for model in (encoder_model, decoder_model):
+        for layer in model.layers:
+            if layer.weights:
+                assert layer is fullmodel.get_layer(layer.name)
+    assert {id(v) for v in encoder_model.weights + decoder_model.weights} == {id(v) for v in fullmodel.weights}
+
+
+def test_inference_models_name_a_missing_layer():
+    inputs = keras.Input((None,), name="encoder_inputs")
+    broken = keras.Model(inputs, keras.layers.Embedding(5, 2, name="emb")(inputs))
+    with pytest.raises(ValueError, match="no layer named .*encoder_embedding"):
+        models.inference_models(broken)
+
+
+def test_decode_sequence_translates_the_memorised_pairs(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    for i, (en, fr) in enumerate(PAIRS):
+        out = decoding.decode_sequence(ds.encoder_input_data[i:i + 1], encoder_model, decoder_model,
+                                       ds.fr_vocab, ds.max_len_fr + 1)
+        assert out == data.tokenize(fr), en
+
+
+def test_decode_batch_equals_decode_sequence(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    one_by_one = [decoding.decode_sequence(ds.encoder_input_data[i:i + 1], encoder_model, decoder_model,
+                                           ds.fr_vocab, ds.max_len_fr + 1) for i in range(len(PAIRS))]
+    batched = decoding.decode_batch(ds.encoder_input_data[:len(PAIRS)], encoder_model, decoder_model,
+                                    ds.fr_vocab, ds.max_len_fr + 1, batch_size=4)
+    assert batched == one_by_one
+
+
+def _forced(fullmodel, ds, token):
+    """A copy of fullmodel whose output bias makes ``token`` win at every step."""
+    clone = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    clone.set_weights(fullmodel.get_weights())
+    bias = clone.get_layer("decoder_dense").bias
+    bias.assign(np.where(np.arange(len(ds.fr_vocab)) == ds.fr_vocab.index[token], 100.0, -100.0))
+    return models.inference_models(clone)
+
+
+def test_decoding_stops_at_end_and_leaves_it_out(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = _forced(fullmodel, ds, data.END)
+    assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model, ds.fr_vocab, 9) == []
+    assert decoding.decode_batch(ds.encoder_input_data[:3], encoder_model, decoder_model, ds.fr_vocab, 9) == [[]] * 3
+
+
+def test_decoding_respects_the_length_limit(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = _forced(fullmodel, ds, "mange")
+    assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model,
+                                    ds.fr_vocab, 5) == ["mange"] * 5
+    assert decoding.decode_batch(ds.encoder_input_data[:2], encoder_model, decoder_model,
+                                 ds.fr_vocab, 5) == [["mange"] * 5] * 2
+
+
+def test_exact_match_and_detokenize():
+    assert decoding.exact_match([["a", "b"], ["c"]], [["a", "b"], ["d"]]) == 0.5
+    assert decoding.detokenize(["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]) == "est-ce qu'il a bu l'eau ?"
