@@ -109,31 +109,31 @@ def shared_layer_graph(models: dict, title: str = ""):
     position = {}
     for x, keys in columns.items():
         for row, key in enumerate(keys):
-            position[key] = (x * 2.6, -(row - (len(keys) - 1) / 2) * 1.5)
+            position[key] = (x * 3.2, -(row - (len(keys) - 1) / 2) * 1.5)
 
-    fig, ax = plt.subplots(figsize=(2.4 * (len(columns) + 1), 1.5 * max(map(len, columns.values())) + 1.5))
+    fig, ax = plt.subplots(figsize=(1.9 * (len(columns) + 1), 1.2 * max(map(len, columns.values())) + 1.5))
     for index, (name, pairs) in enumerate(edges.items()):
         offset = (index - (len(edges) - 1) / 2) * 0.12
         colour = MODEL_COLOURS[index % len(MODEL_COLOURS)]
         for a, b in pairs:
             (x0, y0), (x1, y1) = position[id(a)], position[id(b)]
-            ax.annotate("", xy=(x1 - 0.75, y1 + offset), xytext=(x0 + 0.75, y0 + offset),
+            ax.annotate("", xy=(x1 - 1.1, y1 + offset), xytext=(x0 + 1.1, y0 + offset),
                         arrowprops=dict(arrowstyle="->", color=colour, lw=2, alpha=0.85))
         ax.plot([], [], color=colour, lw=3, label=name)
     for key, layer in nodes.items():
         x, y = position[key]
         used_by = sum(layer in model.layers for model in models.values())
         ax.text(x, y, f"{layer.name}\n{type(layer).__name__}  id …{key % 100000:05d}", ha="center",
-                va="center", fontsize=8.5,
+                va="center", fontsize=10,
                 bbox=dict(boxstyle="round", fc="#f2f2f2" if used_by == 1 else "#fff2b3", ec="black"))
-    ax.legend(loc="upper left", bbox_to_anchor=(0, 1.18), ncol=len(models), frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(models), frameon=False, fontsize=11)
     xs = [p[0] for p in position.values()]
     ys = [p[1] for p in position.values()]
-    ax.set_xlim(min(xs) - 1.3, max(xs) + 1.3)
+    ax.set_xlim(min(xs) - 1.4, max(xs) + 1.4)
     ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
     ax.axis("off")
     if title:
-        ax.set_title(title, pad=28)
+        ax.set_title(title, pad=30, fontsize=12)
     fig.tight_layout()
     return fig
 
