@@ -185,8 +185,8 @@ def make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr
 def split_indices(n: int, seed: int = SEED, fractions=SPLIT_FRACTIONS) -> dict[str, np.ndarray]:
     """A seeded train / validation / test split of ``range(n)``, the same in every chapter."""
     order = np.random.default_rng(seed).permutation(n)
-    n_train = int(round(fractions[0] * n))
-    n_val = int(round(fractions[1] * n))
+    n_train = round(fractions[0] * n)
+    n_val = round(fractions[1] * n)
     return {"train": np.sort(order[:n_train]),
             "val": np.sort(order[n_train:n_train + n_val]),
             "test": np.sort(order[n_train + n_val:])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 MODEL_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
 GATES = ("i (input)", "f (forget)", "c (cell candidate)", "o (output)")  # Keras's order in LSTM kernels
@@ -47,32 +48,25 @@ def teacher_forcing(source, decoder_input, target):
     return fig
 
 
+def _tensor_sources(value) -> list[str]:
+    """Names of the layers whose output tensors appear in a serialised call (``inbound_nodes``)."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return [value["config"]["keras_history"][0]]
+        return [name for v in value.values() for name in _tensor_sources(v)]
+    if isinstance(value, (list, tuple)):
+        return [name for v in value for name in _tensor_sources(v)]
+    return []
+
+
 def _edges(model):
     """Edges between the layer objects of ``model``, read from its own config (the graph it runs)."""
     layer_names = {layer.name for layer in model.layers}
-    parents = {}
-    for spec in model.get_config()["layers"]:
-        found = []
-
-        def collect(value):
-            if isinstance(value, dict):
-                history = value.get("config", {}).get("keras_history") if value.get(
-                    "class_name") == "__keras_tensor__" else None
-                if history:
-                    found.append(history[0])
-                else:
-                    for v in value.values():
-                        collect(v)
-            elif isinstance(value, (list, tuple)):
-                for v in value:
-                    collect(v)
-
-        collect(spec["inbound_nodes"])
-        parents[spec["name"]] = found
-
+    parents = {spec["name"]: _tensor_sources(spec["inbound_nodes"]) for spec in model.get_config()["layers"]}
     # Operations that are not layers (the padding mask's not_equal) are left out of the picture.
     return [(model.get_layer(p), model.get_layer(n))
-            for n in layer_names for p in dict.fromkeys(parents.get(n, [])) if p in layer_names]
+            for n in (layer.name for layer in model.layers) for p in dict.fromkeys(parents.get(n, []))
+            if p in layer_names]
 
 
 def shared_layer_graph(models: dict, title: str = ""):
@@ -146,6 +140,7 @@ def training_curves(history: dict):
         ax.plot(epochs, history[metric], "o-", label="training")
         ax.plot(epochs, history["val_" + metric], "s-", label="validation")
         ax.set(xlabel="epoch", ylabel=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

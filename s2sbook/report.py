@@ -1,11 +1,30 @@
-"""Figures a chapter reports about its own run."""
+"""Figures a chapter reports about its own run, for its last cell and the execution-statistics page."""
 
 import resource
 import sys
 
+MEMORY_BUDGET_MB = 1200
 
-def peak_memory() -> str:
-    """Peak resident memory of this process (the notebook kernel), as the execution page reports it."""
+
+def peak_memory_mb() -> int:
+    """Peak resident memory of this process (the notebook kernel) in MB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    megabytes = peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
-    return f"Peak memory of this kernel: {megabytes:.0f} MB (the book's budget is 1,200 MB per chapter)."
+    return round(peak / 2**20 if sys.platform == "darwin" else peak / 2**10)  # bytes on macOS, KiB on Linux
+
+
+def record(name: str, value) -> None:
+    """Store ``value`` under ``name`` for the book's execution-statistics page (a myst-nb glue).
+
+    Outside a Jupyter Book build (no myst-nb installed) there is nothing to record into.
+    """
+    try:
+        from myst_nb import glue
+    except ImportError:
+        return
+    glue(name, value, display=False)
+
+
+def report_peak_memory() -> None:
+    peak = peak_memory_mb()
+    record("peak_memory_mb", peak)
+    print(f"Peak memory of this kernel: {peak} MB (the book's budget is {MEMORY_BUDGET_MB:,} MB per chapter).")
