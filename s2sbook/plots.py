@@ -24,26 +24,26 @@ def length_histograms(en_lengths, fr_lengths):
 def teacher_forcing(source, decoder_input, target):
     """Token boxes: at each step the decoder reads the *true* previous token and must predict the next."""
     steps = len(decoder_input)
-    fig, ax = plt.subplots(figsize=(1.25 * steps + 2.5, 3.2))
-    ax.set_xlim(-2.2, steps + 0.2)
+    fig, ax = plt.subplots(figsize=(max(1.25 * steps + 2.5, 9), 3.2))
+    ax.set_xlim(-2.2, max(steps + 0.2, 5.4))
     ax.set_ylim(-0.6, 3.2)
     ax.axis("off")
-    ax.text(-2.1, 2.75, "encoder reads:  " + " ".join(source) + "   →  states (h, c)", fontsize=10,
+    ax.text(-2.1, 2.75, "encoder reads:  " + " ".join(source) + "   →  states (h, c)", fontsize=12,
             va="center")
     rows = ((1.8, "decoder input\n(true previous)", decoder_input, "#dbe9f6"),
             (0.2, "target\n(next token)", target, "#fde3c8"))
     for y, label, tokens, colour in rows:
-        ax.text(-2.1, y, label, va="center", fontsize=9)
+        ax.text(-2.1, y, label, va="center", fontsize=11)
         for t, token in enumerate(tokens):
-            ax.text(t + 0.4, y, token, ha="center", va="center", fontsize=10,
+            ax.text(t + 0.4, y, token, ha="center", va="center", fontsize=12,
                     bbox=dict(boxstyle="round", fc=colour, ec="grey"))
     for t in range(steps):
         ax.annotate("", xy=(t + 0.4, 0.5), xytext=(t + 0.4, 1.5), arrowprops=dict(arrowstyle="->"))
         if t + 1 < steps:
             ax.annotate("", xy=(t + 1.25, 1.55), xytext=(t + 0.55, 0.45),
                         arrowprops=dict(arrowstyle="->", color="tab:green", linestyle="--"))
-    ax.text(-2.1, -0.45, "green: the target at step t is fed as the input at step t+1 — the true token, "
-            "not the model's guess", fontsize=9, color="tab:green")
+    ax.text(-2.1, -0.45, "green: the target at step t is the input at step t+1 (the true token, not a guess)",
+            fontsize=11, color="tab:green")
     fig.tight_layout()
     return fig
 
