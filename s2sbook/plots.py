@@ -80,22 +80,22 @@ def shared_layer_graph(models: dict, title: str = ""):
     for model in models.values():
         for layer in model.layers:
             nodes.setdefault(id(layer), layer)
-    children = {}
+    parents, children = {}, {}
     for pairs in edges.values():
         for a, b in pairs:
+            parents.setdefault(id(b), set()).add(id(a))
             children.setdefault(id(a), set()).add(id(b))
     depth = {}
 
     def longest_from_sources(key):
-        parents = [a for pairs in edges.values() for a, b in pairs if id(b) == key]
         if key not in depth:
-            depth[key] = 1 + max((longest_from_sources(id(p)) for p in parents), default=-1)
+            depth[key] = 1 + max((longest_from_sources(p) for p in parents.get(key, ())), default=-1)
         return depth[key]
 
     for key in nodes:
         longest_from_sources(key)
     for key in nodes:  # pull each input right, next to the first layer that reads it
-        if key in children and not any(id(b) == key for pairs in edges.values() for _, b in pairs):
+        if key in children and key not in parents:
             depth[key] = min(depth[c] for c in children[key]) - 1
     columns = {}
     for key in nodes:

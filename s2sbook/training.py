@@ -48,8 +48,9 @@ def train_model(fullmodel: keras.Model, data: Dataset, recipe: dict) -> dict:
     """Teacher forcing: the decoder reads the true previous token and learns to predict the next."""
     compile_model(fullmodel, recipe["learning_rate"])
     encoder_input_data, decoder_input_data, decoder_target_data = data.part("train")
+    val_encoder_input, val_decoder_input, val_target = data.part("val")
     history = fullmodel.fit([encoder_input_data, decoder_input_data], decoder_target_data,
-                            validation_data=(list(data.part("val")[:2]), data.part("val")[2]),
+                            validation_data=([val_encoder_input, val_decoder_input], val_target),
                             batch_size=recipe["batch_size"], epochs=recipe["epochs"],
                             verbose=0, callbacks=[EpochLog()])
     return {k: [float(v) for v in values] for k, values in history.history.items()}

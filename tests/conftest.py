@@ -1,4 +1,14 @@
 import os
 
-# Unit tests never touch the book's real model cache.
+import pytest
+
+# Keep TensorFlow's C++ start-up lines out of the test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """Chapter 1's output for the shipped corpus, prepared once for every test that reads it."""
+    from s2sbook import data
+
+    return data.prepare()

@@ -80,9 +80,9 @@ def test_chapter1_tokeniser_equals_the_package(chapter1):
         assert ns["tokenize"](text) == data.tokenize(text)
 
 
-def test_chapter1_arrays_and_split_equal_the_package(chapter1):
+def test_chapter1_arrays_and_split_equal_the_package(chapter1, shipped):
     ns, _ = chapter1
-    ds = data.prepare()
+    ds = shipped
     arrays = ns["make_arrays"](ds.en_tokens, ds.fr_tokens, ds.en_vocab, ds.fr_vocab, ds.max_len_en, ds.max_len_fr)
     for mine, theirs in zip(arrays, (ds.encoder_input_data, ds.decoder_input_data, ds.decoder_target_data)):
         np.testing.assert_array_equal(mine, theirs)
@@ -115,9 +115,9 @@ def test_chapter2_model_has_the_package_models_layers_shapes_and_weights(chapter
     assert all((a == b).all() for a, b in zip(mine.get_weights(), theirs.get_weights()))
 
 
-def test_chapter3_decode_sequence_equals_the_package():
+def test_chapter3_decode_sequence_equals_the_package(shipped):
     ns, _ = inline_definitions("03_inference_models.ipynb")
-    ds = data.prepare()
+    ds = shipped
     training.set_seed(2)
     fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=8, embedding_dim=4)
     encoder_model, decoder_model = models.inference_models(fullmodel)

@@ -92,9 +92,9 @@ def test_missing_vocabulary_file_says_where_it_comes_from(tmp_path):
         data.Vocabulary.load(tmp_path / "en_vocab.json")
 
 
-@pytest.fixture(scope="module")
-def ds():
-    return data.prepare()
+@pytest.fixture
+def ds(shipped):
+    return shipped
 
 
 def test_array_shapes_follow_the_longest_sentences(ds):
