@@ -45,10 +45,11 @@ def tokenize(text: str) -> list[str]:
     tokens = []
     for token in TOKEN_RE.findall(normalize(text)):
         head, apostrophe, rest = token.partition("'")
-        if apostrophe and rest and head in ELIDED:
-            tokens += [head + "'", rest]
-        else:
-            tokens.append(token)
+        while apostrophe and rest and head in ELIDED:  # "s'l'a" holds two elisions
+            tokens.append(head + "'")
+            token = rest
+            head, apostrophe, rest = token.partition("'")
+        tokens.append(token)
     return tokens
 
 
