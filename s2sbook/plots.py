@@ -174,3 +174,18 @@ def lstm_gate_rows(layer_name: str, kernel_a, kernel_b, recurrent_a, recurrent_b
         for gate, part_a, part_b in zip(GATES, np.split(np.asarray(a), 4, axis=1), np.split(np.asarray(b), 4, axis=1)):
             rows.append((f"{layer_name}\n{which} {gate.split()[0]}", part_a, part_b))
     return rows
+
+
+def attention_heatmaps(examples, columns: int = 3):
+    """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns."""
+    rows = -(-len(examples) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+    for ax, (english, french, weights) in zip(axes.flat, examples):
+        ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(english)), english, rotation=60, ha="right", fontsize=9)
+        ax.set_yticks(range(len(french)), french, fontsize=9)
+        ax.tick_params(length=0)
+    for ax in axes.flat[len(examples):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

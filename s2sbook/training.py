@@ -21,14 +21,19 @@ import keras
 import tensorflow as tf
 from filelock import FileLock, Timeout
 
+from . import attention as attention_module
 from . import data as data_module
 from . import models as models_module
+from .attention import build_attention_model
 from .data import REPO_ROOT, SEED, Dataset, Vocabulary, prepare
 from .models import build_training_model, compile_model
 
 CACHE_ENV = "S2S_CACHE"
 RECIPE = {"latent_dim": 50, "embedding_dim": 50, "learning_rate": 3e-3,
           "batch_size": 64, "epochs": 20, "seed": SEED}
+# Chapter 7's model: the same recipe, data split and seed, with attention.
+ATTENTION_RECIPE = {**RECIPE, "architecture": "attention"}
+BUILDERS = {"lstm": (build_training_model, models_module), "attention": (build_attention_model, attention_module)}
 
 
 def set_seed(seed: int) -> None:
@@ -72,7 +77,8 @@ def cache_root() -> Path:
 def cache_key(corpus_file: Path, recipe: dict) -> str:
     digest = hashlib.sha256(Path(corpus_file).read_bytes())
     digest.update(json.dumps(recipe, sort_keys=True).encode())
-    for module in (data_module, models_module):
+    _, architecture_module = BUILDERS[recipe.get("architecture", "lstm")]
+    for module in dict.fromkeys((data_module, models_module, architecture_module)):  # once each
         digest.update(inspect.getsource(module).encode())
     digest.update(inspect.getsource(train_model).encode())
     digest.update(f"keras {keras.__version__} tf {tf.__version__}".encode())
@@ -89,13 +95,15 @@ def _load(directory: Path, data: Dataset) -> Trained:
     return Trained(fullmodel, data, history, directory, meta)
 
 
-def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model,
+def load_or_train(recipe: dict | None = None, corpus=None, build=None,
                   fit=train_model, lock_timeout: float = 1800) -> Trained:
     """The trained model for ``recipe`` on ``corpus``: from the cache, or trained now and cached.
 
-    ``build`` and ``fit`` let chapter 2 pass its own inline code; a test checks it equals the default.
+    ``recipe["architecture"]`` ("lstm" when absent, or "attention") picks the model. ``build`` and
+    ``fit`` let chapter 2 pass its own inline code; a test checks it equals the default.
     """
     recipe = dict(RECIPE if recipe is None else recipe)
+    build = build or BUILDERS[recipe.get("architecture", "lstm")][0]
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
     data = prepare(corpus_file, seed=recipe["seed"])
     key = cache_key(corpus_file, recipe)
