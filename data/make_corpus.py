@@ -28,7 +28,6 @@ import io
 import os
 import random
 import re
-import sys
 
 import pyrealb
 from pyrealb import (

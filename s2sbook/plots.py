@@ -153,7 +153,7 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
     for (label, a, b), row in zip(rows, axes):
         a, b = np.atleast_2d(a), np.atleast_2d(b)
         limit = float(np.abs(a).max()) or 1.0
-        for ax, values, title in zip(row, (a, b, a - b), column_titles):
+        for ax, values in zip(row, (a, b, a - b)):
             image = ax.imshow(values.T if values.shape[0] > values.shape[1] else values, aspect="auto",
                               cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
             ax.set_xticks([])

@@ -25,8 +25,9 @@ from .data import Dataset, Vocabulary, encode_source
 from .decoding import decode_batch, detokenize
 from .models import inference_models
 
-MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE, LIMITS_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json", "limits.json"
-SAVE_HINT = "Save a translator with Translator.save(folder) (chapter 5), or point at the folder that holds one."
+MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json"
+LIMITS_FILE = "limits.json"
+SAVE_HINT = "Save a translator with Translator.save(folder) (chapter 5), or point at a folder that holds one."
 
 
 class BadSentencesError(ValueError):

@@ -44,7 +44,8 @@ def test_inference_models_share_every_layer_and_variable(tiny):
 def test_step_by_step_decoder_reproduces_fullmodel_under_teacher_forcing(tiny):
     ds, fullmodel = tiny
     # Sentences of different lengths in one batch, so the padding mask of the attention matters.
-    encoder_input_data, decoder_input_data, target = ds.encoder_input_data, ds.decoder_input_data, ds.decoder_target_data
+    encoder_input_data, decoder_input_data, target = (
+        ds.encoder_input_data, ds.decoder_input_data, ds.decoder_target_data)
     assert len({int((row != 0).sum()) for row in encoder_input_data}) > 1
     full = keras.ops.convert_to_numpy(fullmodel([encoder_input_data, decoder_input_data], training=False))
     encoder_model, decoder_model = attention.attention_inference_models(fullmodel)

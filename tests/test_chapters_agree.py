@@ -109,7 +109,7 @@ def test_chapter2_model_has_the_package_models_layers_shapes_and_weights(chapter
     mine = ns["build_training_model"](123, 212)
     training.set_seed(11)
     theirs = models.build_training_model(123, 212)
-    describe = lambda m: [(l.name, type(l).__name__, [tuple(w.shape) for w in l.weights]) for l in m.layers]  # noqa: E731
+    describe = lambda m: [(x.name, type(x).__name__, [tuple(w.shape) for w in x.weights]) for x in m.layers]  # noqa: E731
     assert describe(mine) == describe(theirs)
     assert mine.count_params() == theirs.count_params()
     assert all((a == b).all() for a, b in zip(mine.get_weights(), theirs.get_weights()))

@@ -91,4 +91,5 @@ def test_decoding_respects_the_length_limit(tiny):
 
 def test_exact_match_and_detokenize():
     assert decoding.exact_match([["a", "b"], ["c"]], [["a", "b"], ["d"]]) == 0.5
-    assert decoding.detokenize(["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]) == "est-ce qu'il a bu l'eau ?"
+    tokens = ["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]
+    assert decoding.detokenize(tokens) == "est-ce qu'il a bu l'eau ?"

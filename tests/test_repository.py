@@ -1,9 +1,16 @@
 """House rules that a reviewer would otherwise have to check by eye."""
 
+import ast
+import importlib.metadata
 import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
+
+import yaml
+from book import cell_source, cells, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,3 +48,70 @@ def test_requirements_pin_jupyter_book_1_and_tensorflow():
     requirements = (ROOT / "requirements.txt").read_text()
     assert re.search(r"^jupyter-book==1\.", requirements, re.M)
     assert re.search(r"^tensorflow(-cpu)?==2\.21", requirements, re.M)
+
+
+def pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file (markers ignored), names normalised."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return found
+
+
+def test_every_chapter_reports_its_peak_memory_on_the_execution_page():
+    page = (ROOT / "chapters" / "execution.md").read_text(encoding="utf-8")
+    for notebook in toc_notebooks():
+        code = [cell_source(c) for c in cells(notebook) if c["cell_type"] == "code"]
+        assert code[-1].strip() == "report_peak_memory()", f"{notebook.name}: end with report_peak_memory()"
+        assert f"{{glue:text}}`{notebook.name}::peak_memory_mb:d`" in page, (
+            f"chapters/execution.md: add a peak-memory row for {notebook.name} to the budgets table")
+
+
+def test_pre_commit_hooks_run_the_versions_that_ci_installs():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    package = {"https://github.com/kynan/nbstripout": "nbstripout",
+               "https://github.com/astral-sh/ruff-pre-commit": "ruff",
+               "https://github.com/python-jsonschema/check-jsonschema": "check-jsonschema"}
+    pinned = pins(ROOT / "requirements.txt")
+    assert {repo["repo"] for repo in config["repos"]} == set(package)
+    for repo in config["repos"]:
+        assert repo["rev"].removeprefix("v") == pinned[package[repo["repo"]]], repo["repo"]
+
+
+def test_binder_installs_the_same_pins_and_python_as_the_book():
+    binder, book = pins(ROOT / "binder" / "requirements.txt"), pins(ROOT / "requirements.txt")
+    assert binder and all(book.get(name) == version for name, version in binder.items()), (
+        "binder/requirements.txt must use the versions pinned in requirements.txt")
+    assert (ROOT / "binder" / "runtime.txt").read_text() == (ROOT / "runtime.txt").read_text()
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+
+
+def imported_modules(code: str) -> set[str]:
+    # IPython magics and shell escapes are not Python.
+    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_binder_installs_every_package_the_chapters_import():
+    modules = set()
+    for notebook in toc_notebooks():
+        for cell in cells(notebook):
+            if cell["cell_type"] == "code":
+                modules |= imported_modules(cell_source(cell))
+    for path in (ROOT / "s2sbook").glob("*.py"):
+        modules |= imported_modules(path.read_text(encoding="utf-8"))
+    # s2sbook.report uses myst_nb only inside a Jupyter Book build, and does without it elsewhere.
+    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb"}
+    provided = set(pins(ROOT / "binder" / "requirements.txt"))
+    distributions = importlib.metadata.packages_distributions()
+    for module in sorted(modules):
+        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+        assert names & provided, f"a chapter imports {module}: add it to binder/requirements.txt"
