@@ -36,7 +36,7 @@ def decode_sequence_direct(input_seq, encoder_model, decoder_model, fr_vocab: Vo
     target_seq = np.array([[fr_vocab.index[START]]], dtype="int32")
     decoded = []
     for _ in range(max_decoder_len):
-        # One list may not mix numpy arrays and tensors in Keras 3: make the token a tensor too.
+        # Keras 3 refuses a list mixing numpy arrays and tensors: make the token a tensor.
         output_tokens, h, c = decoder_model([keras.ops.convert_to_tensor(target_seq), h, c], training=False)
         sampled_token_index = int(np.argmax(output_tokens[0, -1, :]))
         if sampled_token_index == fr_vocab.index[END]:
@@ -70,16 +70,17 @@ def compiled_decoder_step(decoder_model):
     return decoder_step
 
 
-# One trace per model, kept as long as the model lives (chapter 4 decodes with several models).
+# One trace per model, reused as long as the model lives (chapter 4 decodes with several models).
+# The compiled functions see the model through a weak proxy, so that this cache does not keep it alive.
 _ENCODERS, _DECODER_STEPS = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
 
 
 def compiled(encoder_model, decoder_model):
     """``(encode, decoder_step)`` for these two models, traced on first use and then reused."""
     if encoder_model not in _ENCODERS:
-        _ENCODERS[encoder_model] = compiled_encoder(encoder_model)
+        _ENCODERS[encoder_model] = compiled_encoder(weakref.proxy(encoder_model))
     if decoder_model not in _DECODER_STEPS:
-        _DECODER_STEPS[decoder_model] = compiled_decoder_step(decoder_model)
+        _DECODER_STEPS[decoder_model] = compiled_decoder_step(weakref.proxy(decoder_model))
     return _ENCODERS[encoder_model], _DECODER_STEPS[decoder_model]
 
 
@@ -168,7 +169,8 @@ def beam_search(encoder_input_data, encode, decoder_step, start: int, end: int, 
     """
     n, k = len(encoder_input_data), beam_width
     h, c = encode(encoder_input_data)
-    # k beams per sentence, sentence-major; at first only beam 0 is alive, or it would be chosen k times.
+    # k beams per sentence, sentence-major; at first only beam 0 is alive
+    # (otherwise the same first token would fill all k beams).
     h, c = np.repeat(h, k, axis=0), np.repeat(c, k, axis=0)
     log_prob = np.tile(np.r_[0.0, np.full(k - 1, -np.inf)], (n, 1))
     ids = np.zeros((n, k, max_decoder_len), dtype="int32")
@@ -180,7 +182,7 @@ def beam_search(encoder_input_data, encode, decoder_step, start: int, end: int, 
         with np.errstate(divide="ignore"):  # log(0) = -inf is the right score for an impossible token
             next_log_prob = np.log(np.asarray(probs, dtype="float64")).reshape(n, k, -1)
         candidates = (log_prob[:, :, None] + next_log_prob).reshape(n, -1)
-        # A stable sort keeps the lowest token id first among equal scores, as argmax does in greedy.
+        # A stable sort puts the lowest token id first among equal scores, like argmax.
         top = np.argsort(-candidates, axis=1, kind="stable")[:, :k]
         beam, token = np.divmod(top, next_log_prob.shape[-1])
         log_prob = np.take_along_axis(candidates, top, axis=1)
@@ -195,8 +197,8 @@ def beam_search(encoder_input_data, encode, decoder_step, start: int, end: int, 
         best_score[better] = score[better, pick[better]]
         best_ids[better] = ids[better, pick[better]]
         log_prob[token == end] = -np.inf  # a complete hypothesis is not extended
-        # A prefix can only lose log-probability, so no extension can score above this bound; a sentence
-        # whose best complete translation reaches it is done.
+        # A prefix only loses log-probability, so no extension can score above this
+        # bound: a sentence whose best complete translation reaches it is done.
         bound = log_prob.max(axis=1) / length_penalty(max_decoder_len, alpha)
         log_prob[best_score >= bound] = -np.inf
         if not np.isfinite(log_prob).any():
