@@ -189,3 +189,23 @@ def attention_heatmaps(examples, columns: int = 3):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def decoding_speed(methods: list[str], seconds_per_sentence: list[float]):
+    """Chapter 6: time per sentence of each decoding method (log scale), labelled with its speed-up
+    over the first method."""
+    fig, ax = plt.subplots(figsize=(8, 0.75 * len(methods) + 1.4))
+    ms = np.asarray(seconds_per_sentence) * 1000
+    y = np.arange(len(methods))[::-1]
+    ax.barh(y, ms, color=[plt.get_cmap("tab10")(i) for i in range(len(methods))])
+    ax.set_xscale("log")
+    ax.set_yticks(y, methods, fontsize=12)
+    ax.tick_params(axis="x", labelsize=11)
+    for yi, value in zip(y, ms):
+        label = "baseline" if value == ms[0] else f"{ms[0] / value:,.0f}× faster"
+        ax.text(value * 1.2, yi, f"{value:.3g} ms ({label})", va="center", fontsize=12)
+    ax.set_xlim(ms.min() / 3, ms.max() * 40)  # room for the labels right of the bars
+    ax.set_xlabel("milliseconds per sentence (log scale)", fontsize=12)
+    ax.set_title("Greedy and beam decoding of the test split", fontsize=13)
+    fig.tight_layout()
+    return fig

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from s2sbook import data, decoding, models, training
+from s2sbook import data, decoding, evaluation, models, training
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 
@@ -126,3 +126,29 @@ def test_chapter3_decode_sequence_equals_the_package(shipped):
         x = ds.encoder_input_data[i:i + 1]
         assert ns["decode_sequence"](x) == decoding.decode_sequence(x, encoder_model, decoder_model, ds.fr_vocab,
                                                                     ds.max_len_fr + 1)
+
+
+@pytest.fixture(scope="module")
+def chapter6():
+    return inline_definitions("06_fast_decoding.ipynb")
+
+
+@pytest.mark.parametrize("name, package_object", [
+    ("decode_sequence_direct", decoding.decode_sequence_direct),
+    ("compiled_encoder", decoding.compiled_encoder),
+    ("compiled_decoder_step", decoding.compiled_decoder_step),
+    ("decode_sequence_compiled", decoding.decode_sequence_compiled),
+    ("greedy_ids", decoding.greedy_ids),
+    ("length_penalty", decoding.length_penalty),
+    ("beam_search", decoding.beam_search),
+    ("constructions", evaluation.constructions),
+])
+def test_chapter6_code_is_the_package_code(chapter6, name, package_object):
+    _, definitions = chapter6
+    assert shape_of_code(definitions[name]) == shape_of_code(package_definition(package_object))
+
+
+def test_chapter6_construction_rules_use_the_package_word_lists(chapter6):
+    ns, _ = chapter6
+    for name in ("PLURAL_SUBJECTS", "AVOIR", "ADJECTIVES"):
+        assert ns[name] == getattr(evaluation, name), name

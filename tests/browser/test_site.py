@@ -33,6 +33,7 @@ MIN_FIGURES = {
     "chapters/03_inference_models": 0,
     "chapters/04_same_weights": 5,
     "chapters/05_save_reload": 1,
+    "chapters/06_fast_decoding": 1,
     "chapters/troubleshooting": 0,
     "chapters/execution": 0,
 }

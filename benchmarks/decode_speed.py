@@ -1,0 +1,117 @@
+#!/usr/bin/env python
+"""Time each decoding method of chapter 6 on the same test sentences, in one run.
+
+Method. The book's model is loaded (or trained once and cached) with ``training.load_or_train()``.
+The three one-sentence-at-a-time loops (classic ``predict`` per token, direct model calls, compiled
+step) are slow, so they decode the first ``--sample`` sentences of the split; their time per
+sentence is that sample's time divided by its size, which is extrapolated to the split. The two
+batched methods (greedy, beam search) decode the whole split; their time is the median of
+``--repeats`` runs divided by the number of sentences. Every method first decodes once untimed, so
+one-time costs (Keras building its predict function, ``tf.function`` tracing) are left out; the
+tracing time is printed on its own. Outputs are checked: every greedy method must give the classic
+loop's translations on the sample, or the script fails.
+
+The last line is the speed-up of batched greedy decoding over the classic loop, per sentence.
+
+    python benchmarks/decode_speed.py [--sample 20] [--repeats 5] [--beam-width 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+
+import s2sbook  # noqa: F401  (quietens TensorFlow's C++ logging before it loads)
+from s2sbook import decoding, evaluation, models, training
+from s2sbook.data import END, START
+
+import tensorflow as tf
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("train", "val", "test"), default="test",
+                        help="which split to decode (default: test)")
+    parser.add_argument("--sample", type=int, default=20,
+                        help="sentences decoded by the one-at-a-time loops (default: 20)")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="timed runs of each batched method; the median is kept (default: 5)")
+    parser.add_argument("--beam-width", type=int, default=3, help="beam search width k (default: 3)")
+    parser.add_argument("--alpha", type=float, default=0.6,
+                        help="length normalisation exponent of beam search (default: 0.6)")
+    args = parser.parse_args(argv)
+    if args.sample < 1 or args.repeats < 1 or args.beam_width < 1:
+        parser.error("--sample, --repeats and --beam-width must be at least 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    trained = training.load_or_train()
+    ds = trained.data
+    encoder_model, decoder_model = models.inference_models(trained.fullmodel)
+    fr_vocab, max_decoder_len = ds.fr_vocab, ds.max_len_fr + 1
+    rows = ds.encoder_input_data[ds.split[args.split]]
+    if args.sample > len(rows):
+        sys.exit(f"--sample {args.sample} is larger than the {args.split} split ({len(rows)} sentences)")
+    sample = rows[:args.sample]
+    encode, decoder_step = decoding.compiled(encoder_model, decoder_model)
+    start, end = fr_vocab.index[START], fr_vocab.index[END]
+    print(f"model {trained.directory.name}; {args.split} split: {len(rows)} sentences; "
+          f"{os.cpu_count()} CPUs; TensorFlow {tf.__version__}")
+
+    def one_at_a_time(decode_one):
+        return lambda batch: [decode_one(batch[i:i + 1]) for i in range(len(batch))]
+
+    def batched(batch):
+        return decoding.ids_to_tokens(
+            decoding.greedy_ids(batch, encode, decoder_step, start, end, max_decoder_len), fr_vocab)
+
+    def beam(batch):
+        ids, _ = decoding.beam_search(batch, encode, decoder_step, start, end, max_decoder_len,
+                                      args.beam_width, args.alpha)
+        return decoding.ids_to_tokens(ids, fr_vocab)
+
+    # (name, decoder of a batch of rows, rows it is timed on, timed runs)
+    methods = [
+        ("classic loop (predict per token)", one_at_a_time(lambda x: decoding.decode_sequence(
+            x, encoder_model, decoder_model, fr_vocab, max_decoder_len)), sample, 1),
+        ("direct model calls", one_at_a_time(lambda x: decoding.decode_sequence_direct(
+            x, encoder_model, decoder_model, fr_vocab, max_decoder_len)), sample, 1),
+        ("compiled step (tf.function)", one_at_a_time(lambda x: decoding.decode_sequence_compiled(
+            x, encode, decoder_step, fr_vocab, max_decoder_len)), sample, 1),
+        ("batched greedy", batched, rows, args.repeats),
+        (f"beam search, k={args.beam_width}", beam, rows, args.repeats),
+    ]
+    # Trace the compiled encoder and decoder step now, to report that one-time cost on its own.
+    _, tracing = evaluation.timed(lambda: batched(rows[:1]))
+    print(f"tracing the compiled encoder and decoder step (once per model; not in the timings): {tracing:.2f} s")
+    results = {}
+    for name, decode, timed_rows, repeats in methods:
+        # Untimed first run: one sentence for the loops, the whole split for the batched methods.
+        decode(rows if timed_rows is rows else rows[-1:])
+        outputs, seconds = evaluation.timed(functools.partial(decode, timed_rows), repeats)
+        results[name] = (outputs, seconds / len(timed_rows), len(timed_rows))
+
+    classic_outputs, classic_time, _ = results["classic loop (predict per token)"]
+    for name in ("direct model calls", "compiled step (tf.function)", "batched greedy"):
+        if results[name][0][:args.sample] != classic_outputs:
+            sys.exit(f"FAILED: {name} does not give the classic loop's translations on the sample")
+    differ = sum(b != g for b, g in zip(results[methods[-1][0]][0], results["batched greedy"][0]))
+    print(f"greedy methods: identical translations on the {args.sample}-sentence sample; "
+          f"beam search differs from greedy on {differ} of {len(rows)} sentences")
+
+    print(f"\n{'method':34} {'sentences':>9} {'ms/sentence':>12} {'vs classic':>11}")
+    for name, (_, per_sentence, n) in results.items():
+        print(f"{name:34} {n:9d} {1000 * per_sentence:12.4g} {classic_time / per_sentence:10,.0f}x")
+    print(f"\nclassic loop extrapolated to the {len(rows)}-sentence split: {classic_time * len(rows) / 60:.1f} min; "
+          f"batched greedy: {results['batched greedy'][1] * len(rows):.2f} s")
+    ratio = classic_time / results["batched greedy"][1]
+    print(f"batched greedy vs classic loop, speed-up per sentence: {ratio:,.0f}x (goal: at least 1,000x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

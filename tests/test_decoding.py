@@ -1,0 +1,169 @@
+"""Chapter 6's decoders on a tiny model: every greedy method gives the classic loop's translations,
+beam search of width 1 is greedy, a wider beam never scores below greedy, and every decoder stops
+at ``_END`` and at the length limit."""
+
+import functools
+import itertools
+
+import numpy as np
+import pytest
+
+from s2sbook import data, decoding, models, training
+
+from tiny import PAIRS, write_corpus
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    ds = data.prepare(write_corpus(tmp_path_factory.mktemp("corpus")))
+    training.set_seed(5)
+    fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    models.compile_model(fullmodel, learning_rate=0.03)
+    fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
+                  batch_size=8, epochs=60, verbose=0)
+    return ds, fullmodel
+
+
+@pytest.fixture(scope="module")
+def untrained(tiny):
+    """Random weights: flat, uncertain next-token distributions, where beam and greedy disagree."""
+    ds, _ = tiny
+    training.set_seed(9)
+    return models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+
+
+def _greedy_by_every_method(ds, fullmodel, rows, max_decoder_len):
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    encode, decoder_step = decoding.compiled(encoder_model, decoder_model)
+    args = (ds.fr_vocab, max_decoder_len)
+    x = ds.encoder_input_data[rows]
+    return {
+        "classic": [decoding.decode_sequence(x[i:i + 1], encoder_model, decoder_model, *args) for i in range(len(x))],
+        "direct": [decoding.decode_sequence_direct(x[i:i + 1], encoder_model, decoder_model, *args)
+                   for i in range(len(x))],
+        "compiled": [decoding.decode_sequence_compiled(x[i:i + 1], encode, decoder_step, *args) for i in range(len(x))],
+        "batched, batches of 4": decoding.decode_batch(x, encoder_model, decoder_model, *args, batch_size=4),
+        "batched, one batch": decoding.decode_batch(x, encoder_model, decoder_model, *args),
+        "beam of width 1": decoding.decode_beam(x, encoder_model, decoder_model, *args, beam_width=1)[0],
+    }
+
+
+@pytest.mark.parametrize("model", ["tiny", "untrained"])
+def test_every_greedy_method_equals_the_classic_loop(tiny, untrained, model):
+    ds, fullmodel = tiny
+    fullmodel = fullmodel if model == "tiny" else untrained
+    outputs = _greedy_by_every_method(ds, fullmodel, np.arange(len(PAIRS)), ds.max_len_fr + 1)
+    for name, translations in outputs.items():
+        assert translations == outputs["classic"], name
+    if model == "tiny":
+        assert outputs["classic"] == [data.tokenize(fr) for _, fr in PAIRS]
+
+
+def test_the_compiled_step_is_traced_once_for_any_batch_size(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    decoder_step = decoding.compiled_decoder_step(decoder_model)
+    for n in (1, 2, 5, 24):
+        h, c = encoder_model(ds.encoder_input_data[:n], training=False)
+        probs, _, _ = decoder_step(np.ones((n, 1), dtype="int32"), h, c)
+        assert probs.shape == (n, len(ds.fr_vocab))
+    assert decoder_step.experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("beam_width", [2, 3, 5])
+@pytest.mark.parametrize("alpha", [0.0, 0.6])
+def test_beam_scores_are_the_model_scores_and_never_below_greedy(tiny, untrained, beam_width, alpha):
+    """Beam search is not guaranteed to beat greedy (greedy's prefix can be pruned); on these
+    models it does, and the test pins that down together with the scoring."""
+    ds, _ = tiny
+    x, max_decoder_len = ds.encoder_input_data, ds.max_len_fr + 1
+    for fullmodel in (tiny[1], untrained):
+        encoder_model, decoder_model = models.inference_models(fullmodel)
+        greedy = decoding.decode_batch(x, encoder_model, decoder_model, ds.fr_vocab, max_decoder_len)
+        beam, beam_scores = decoding.decode_beam(x, encoder_model, decoder_model, ds.fr_vocab, max_decoder_len,
+                                                 beam_width=beam_width, alpha=alpha)
+        score = functools.partial(decoding.sequence_scores, x, encoder_model=encoder_model,
+                                  decoder_model=decoder_model, fr_vocab=ds.fr_vocab,
+                                  max_decoder_len=max_decoder_len, alpha=alpha)
+        np.testing.assert_allclose(beam_scores, score(beam), rtol=1e-6)
+        greedy_scores = score(greedy)
+        for b, g, b_score, g_score in zip(beam, greedy, beam_scores, greedy_scores):
+            assert b_score > g_score if b != g else b_score == pytest.approx(g_score, rel=1e-6)
+
+
+def test_beam_search_disagrees_with_greedy_on_an_untrained_model(tiny, untrained):
+    """So that the test above compares different translations, not only equal ones."""
+    ds, _ = tiny
+    x, max_decoder_len = ds.encoder_input_data, ds.max_len_fr + 1
+    encoder_model, decoder_model = models.inference_models(untrained)
+    greedy = decoding.decode_batch(x, encoder_model, decoder_model, ds.fr_vocab, max_decoder_len)
+    beam, _ = decoding.decode_beam(x, encoder_model, decoder_model, ds.fr_vocab, max_decoder_len, beam_width=3)
+    assert beam != greedy
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0, 5.0])
+def test_a_beam_wide_enough_finds_the_best_translation_of_all(tiny, untrained, alpha):
+    """With room for every prefix the search is exhaustive: compare it with brute force. A large
+    ``alpha`` favours long translations, where stopping a sentence early would be wrong if the bound
+    were too low."""
+    ds, _ = tiny
+    vocab, max_decoder_len = ds.fr_vocab, 3
+    encoder_model, decoder_model = models.inference_models(untrained)
+    others = [t for t in vocab.tokens if t != data.END]
+    # Every possible output: up to max_decoder_len - 1 tokens then _END, or max_decoder_len tokens.
+    candidates = [list(c) for n in range(max_decoder_len + 1) for c in itertools.product(others, repeat=n)]
+    for row in range(3):
+        x = ds.encoder_input_data[row:row + 1]
+        scores = decoding.sequence_scores(np.repeat(x, len(candidates), axis=0), candidates, encoder_model,
+                                          decoder_model, vocab, max_decoder_len, alpha)
+        (best,), (best_score,) = decoding.decode_beam(x, encoder_model, decoder_model, vocab, max_decoder_len,
+                                                      beam_width=len(vocab) ** max_decoder_len, alpha=alpha)
+        assert best_score == pytest.approx(scores.max(), rel=1e-6)
+        assert best == candidates[int(scores.argmax())]
+
+
+def _forced(fullmodel, ds, token):
+    """A copy of fullmodel whose output bias makes ``token`` win at every step."""
+    clone = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    clone.set_weights(fullmodel.get_weights())
+    bias = clone.get_layer("decoder_dense").bias
+    bias.assign(np.where(np.arange(len(ds.fr_vocab)) == ds.fr_vocab.index[token], 100.0, -100.0))
+    return clone
+
+
+def test_every_decoder_stops_at_end(tiny):
+    ds, fullmodel = tiny
+    outputs = _greedy_by_every_method(ds, _forced(fullmodel, ds, data.END), np.arange(3), 9)
+    assert all(translations == [[]] * 3 for translations in outputs.values()), outputs
+    encoder_model, decoder_model = models.inference_models(_forced(fullmodel, ds, data.END))
+    beam, _ = decoding.decode_beam(ds.encoder_input_data[:3], encoder_model, decoder_model, ds.fr_vocab, 9)
+    assert beam == [[]] * 3
+
+
+def test_every_decoder_respects_the_length_limit(tiny):
+    ds, fullmodel = tiny
+    outputs = _greedy_by_every_method(ds, _forced(fullmodel, ds, "mange"), np.arange(2), 5)
+    assert all(translations == [["mange"] * 5] * 2 for translations in outputs.values()), outputs
+    encoder_model, decoder_model = models.inference_models(_forced(fullmodel, ds, "mange"))
+    beam, _ = decoding.decode_beam(ds.encoder_input_data[:2], encoder_model, decoder_model, ds.fr_vocab, 5)
+    assert beam == [["mange"] * 5] * 2
+
+
+def test_bad_arguments_get_clear_errors(tiny):
+    ds, fullmodel = tiny
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    with pytest.raises(ValueError, match="beam_width must be at least 1"):
+        decoding.decode_beam(ds.encoder_input_data[:1], encoder_model, decoder_model, ds.fr_vocab, 5, beam_width=0)
+    with pytest.raises(ValueError, match="alpha must be 0"):
+        decoding.decode_beam(ds.encoder_input_data[:1], encoder_model, decoder_model, ds.fr_vocab, 5, alpha=-1)
+    with pytest.raises(ValueError, match="2-D array of token ids"):
+        decoding.decode_batch(ds.encoder_input_data[0], encoder_model, decoder_model, ds.fr_vocab, 5)
+    with pytest.raises(ValueError, match="more than max_decoder_len"):
+        decoding.sequence_scores(ds.encoder_input_data[:1], [["mange"] * 6], encoder_model, decoder_model,
+                                 ds.fr_vocab, 5)
+
+
+def test_length_penalty_is_one_for_one_token_and_grows_with_alpha():
+    assert decoding.length_penalty(1, 0.6) == 1.0
+    assert decoding.length_penalty(7, 0.0) == 1.0
+    np.testing.assert_allclose(decoding.length_penalty([1, 7, 13], 1.0), [1.0, 2.0, 3.0])
