@@ -47,25 +47,31 @@ def decode_sequence_direct(input_seq, encoder_model, decoder_model, fr_vocab: Vo
 
 
 def compiled_encoder(encoder_model):
-    """``encoder_model`` as a ``tf.function`` traced once for any number of sentences of any length."""
+    """``encoder_model`` as a ``tf.function`` traced once for any number of sentences of any length.
+
+    It returns the decoder's first state: ``(h, c)``, or with attention (chapter 7) ``(encoder
+    outputs, h, c)``.
+    """
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
     def encode(encoder_input_data):
-        h, c = encoder_model(encoder_input_data, training=False)
-        return h, c
+        return tuple(encoder_model(encoder_input_data, training=False))
 
     return encode
 
 
 def compiled_decoder_step(decoder_model):
-    """One decoder step as a ``tf.function`` traced once for any batch: ``(target_seq, h, c)`` ->
-    ``(next-token probabilities, h, c)``. A fixed input signature means no retracing."""
-    latent_dim = decoder_model.inputs[1].shape[-1]
-    state = tf.TensorSpec([None, latent_dim], tf.float32)
+    """One decoder step as a ``tf.function`` traced once for any batch: ``(target_seq, *state)`` ->
+    ``(next-token probabilities, *state)``. A fixed input signature means no retracing.
 
-    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.int32), state, state])
-    def decoder_step(target_seq, h, c):
-        output_tokens, h, c = decoder_model([target_seq, h, c], training=False)
-        return output_tokens[:, -1, :], h, c
+    The state ends with the LSTM's ``h, c``, which the decoder returns updated; anything before them
+    (with attention, chapter 7: the encoder outputs) is the same at every step.
+    """
+    state_specs = [tf.TensorSpec(t.shape, t.dtype) for t in decoder_model.inputs[1:]]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.int32), *state_specs])
+    def decoder_step(target_seq, *state):
+        output_tokens, h, c = decoder_model([target_seq, *state], training=False)[:3]
+        return output_tokens[:, -1, :], *state[:-2], h, c
 
     return decoder_step
 
@@ -105,12 +111,12 @@ def greedy_ids(encoder_input_data, encode, decoder_step, start: int, end: int, m
     A row that has produced ``end`` is finished; it keeps being computed with the others (cheaper
     than shrinking the batch), and everything after its first ``end`` is ignored by the caller.
     """
-    h, c = encode(encoder_input_data)
+    state = encode(encoder_input_data)
     target_seq = np.full((len(encoder_input_data), 1), start, dtype="int32")
     ids = np.zeros((len(encoder_input_data), max_decoder_len), dtype="int32")
     finished = np.zeros(len(encoder_input_data), dtype=bool)
     for step in range(max_decoder_len):
-        probs, h, c = decoder_step(target_seq, h, c)
+        probs, *state = decoder_step(target_seq, *state)
         ids[:, step] = np.argmax(probs, axis=-1)
         finished |= ids[:, step] == end
         if finished.all():
@@ -168,17 +174,16 @@ def beam_search(encoder_input_data, encode, decoder_step, start: int, end: int, 
     that stops a sentence early relies on it).
     """
     n, k = len(encoder_input_data), beam_width
-    h, c = encode(encoder_input_data)
     # k beams per sentence, sentence-major; at first only beam 0 is alive
     # (otherwise the same first token would fill all k beams).
-    h, c = np.repeat(h, k, axis=0), np.repeat(c, k, axis=0)
+    state = [np.repeat(s, k, axis=0) for s in encode(encoder_input_data)]
     log_prob = np.tile(np.r_[0.0, np.full(k - 1, -np.inf)], (n, 1))
     ids = np.zeros((n, k, max_decoder_len), dtype="int32")
     best_ids = np.zeros((n, max_decoder_len), dtype="int32")
     best_score = np.full(n, -np.inf)
     target_seq = np.full((n * k, 1), start, dtype="int32")
     for step in range(max_decoder_len):
-        probs, h, c = decoder_step(target_seq, h, c)
+        probs, *state = decoder_step(target_seq, *state)
         with np.errstate(divide="ignore"):  # log(0) = -inf is the right score for an impossible token
             next_log_prob = np.log(np.asarray(probs, dtype="float64")).reshape(n, k, -1)
         candidates = (log_prob[:, :, None] + next_log_prob).reshape(n, -1)
@@ -189,7 +194,7 @@ def beam_search(encoder_input_data, encode, decoder_step, start: int, end: int, 
         ids = np.take_along_axis(ids, beam[:, :, None], axis=1)
         ids[:, :, step] = token
         parent = (beam + k * np.arange(n)[:, None]).ravel()
-        h, c = np.asarray(h)[parent], np.asarray(c)[parent]
+        state = [np.asarray(s)[parent] for s in state]
         complete = np.isfinite(log_prob) & ((token == end) | (step == max_decoder_len - 1))
         score = np.where(complete, log_prob / length_penalty(step + 1, alpha), -np.inf)
         pick = score.argmax(axis=1)
@@ -246,11 +251,11 @@ def sequence_scores(encoder_input_data, outputs: list[list[str]], encoder_model,
         ids = fr_vocab.encode(tokens) + ([fr_vocab.index[END]] if len(tokens) < max_decoder_len else [])
         targets[row, :len(ids)] = ids
         lengths[row] = len(ids)
-    h, c = encode(rows)
+    state = encode(rows)
     target_seq = np.full((len(rows), 1), fr_vocab.index[START], dtype="int32")
     log_prob = np.zeros(len(rows))
     for step in range(max_decoder_len):
-        probs, h, c = decoder_step(target_seq, h, c)
+        probs, *state = decoder_step(target_seq, *state)
         with np.errstate(divide="ignore"):
             token_log_prob = np.log(np.asarray(probs, dtype="float64")[np.arange(len(rows)), targets[:, step]])
         log_prob += np.where(step < lengths, token_log_prob, 0.0)

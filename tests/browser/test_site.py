@@ -34,6 +34,7 @@ MIN_FIGURES = {
     "chapters/04_same_weights": 5,
     "chapters/05_save_reload": 1,
     "chapters/06_fast_decoding": 1,
+    "chapters/07_attention": 4,
     "chapters/troubleshooting": 0,
     "chapters/execution": 0,
 }
