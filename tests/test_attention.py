@@ -5,20 +5,14 @@ import keras
 import numpy as np
 import pytest
 
-from s2sbook import attention, data, decoding, models, training
+from s2sbook import attention, data, decoding, models
 
-from tiny import VARIED_PAIRS as PAIRS, write_corpus
+from tiny import VARIED_PAIRS as PAIRS, train_tiny
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    ds = data.prepare(write_corpus(tmp_path_factory.mktemp("corpus"), pairs=PAIRS))
-    training.set_seed(5)
-    fullmodel = attention.build_attention_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
-    models.compile_model(fullmodel, learning_rate=0.03)
-    fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
-                  batch_size=8, epochs=60, verbose=0)
-    return ds, fullmodel
+    return train_tiny(tmp_path_factory.mktemp("corpus"), attention.build_attention_model, seed=5, pairs=PAIRS)
 
 
 def translations(ds, fullmodel):

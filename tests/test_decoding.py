@@ -10,18 +10,12 @@ import pytest
 
 from s2sbook import data, decoding, models, training
 
-from tiny import PAIRS, write_corpus
+from tiny import PAIRS, train_tiny
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    ds = data.prepare(write_corpus(tmp_path_factory.mktemp("corpus")))
-    training.set_seed(5)
-    fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
-    models.compile_model(fullmodel, learning_rate=0.03)
-    fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
-                  batch_size=8, epochs=60, verbose=0)
-    return ds, fullmodel
+    return train_tiny(tmp_path_factory.mktemp("corpus"), seed=5)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from s2sbook import data, models, training
+
 PAIRS = [("He eats.", "Il mange."), ("She eats.", "Elle mange."), ("He reads.", "Il lit."),
          ("She reads.", "Elle lit."), ("We read.", "Nous lisons."), ("We eat.", "Nous mangeons.")]
 # Sentences of different lengths, for code where padding matters (the attention mask).
@@ -16,3 +18,14 @@ def write_corpus(folder: Path, copies: int = 4, pairs=PAIRS) -> Path:
     path = Path(folder) / "tiny.tsv"
     path.write_text("".join(f"{en}\t{fr}\tCC-BY\n" for _ in range(copies) for en, fr in pairs), encoding="utf-8")
     return path
+
+
+def train_tiny(folder: Path, build=models.build_training_model, seed: int = 3, pairs=PAIRS):
+    """``(dataset, fullmodel)``: a tiny model that has learnt ``pairs`` by heart, in a few seconds."""
+    ds = data.prepare(write_corpus(folder, pairs=pairs))
+    training.set_seed(seed)
+    fullmodel = build(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    models.compile_model(fullmodel, learning_rate=0.03)
+    fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
+                  batch_size=8, epochs=60, verbose=0)
+    return ds, fullmodel
