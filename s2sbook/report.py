@@ -21,7 +21,8 @@ def record(name: str, value) -> None:
         from myst_nb import glue
     except ImportError:
         return
-    glue(name, value, display=False)
+    # A numpy scalar would be glued as "np.float64(...)", which the page's format spec cannot read.
+    glue(name, value.item() if hasattr(value, "item") else value, display=False)
 
 
 def report_peak_memory() -> None:
