@@ -1,8 +1,8 @@
 """The code the book teaches inline, importable by later chapters (the d2l pattern).
 
 Modules mirror the chapters: ``data`` (chapter 1), ``models`` (chapters 2-3),
-``decoding`` (chapters 3 and 6), ``evaluation`` (chapter 6), ``training`` (the one training recipe,
-cached), ``plots``.
+``decoding`` (chapters 3 and 6), ``translator`` (chapter 5), ``evaluation`` (chapter 6),
+``attention`` (chapter 7), ``training`` (the training recipes, cached), ``plots`` and ``report``.
 """
 
 import os
