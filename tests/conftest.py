@@ -12,3 +12,11 @@ def shipped():
     from s2sbook import data
 
     return data.prepare()
+
+
+@pytest.fixture(scope="session")
+def tiny_trained(tmp_path_factory):
+    """``(dataset, fullmodel)`` of the tiny corpus, trained once for the tests that only read it."""
+    from tiny import train_tiny
+
+    return train_tiny(tmp_path_factory.mktemp("tiny"), seed=3)

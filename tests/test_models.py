@@ -6,24 +6,19 @@ import pytest
 
 from s2sbook import data, decoding, models
 
-from tiny import PAIRS, train_tiny
+from tiny import PAIRS
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return train_tiny(tmp_path_factory.mktemp("corpus"), seed=3)
-
-
-def test_layer_names_and_param_count(tiny):
-    ds, fullmodel = tiny
+def test_layer_names_and_param_count(tiny_trained):
+    ds, fullmodel = tiny_trained
     assert sorted(layer.name for layer in fullmodel.layers if layer.weights) == sorted(models.LAYER_NAMES)
     v_en, v_fr = len(ds.en_vocab), len(ds.fr_vocab)
     lstm = lambda inputs: 4 * 16 * (inputs + 16 + 1)  # noqa: E731
     assert fullmodel.count_params() == v_en * 8 + v_fr * 8 + 2 * lstm(8) + 16 * v_fr + v_fr
 
 
-def test_inference_models_share_every_layer_and_variable(tiny):
-    _, fullmodel = tiny
+def test_inference_models_share_every_layer_and_variable(tiny_trained):
+    _, fullmodel = tiny_trained
     encoder_model, decoder_model = models.inference_models(fullmodel)
     for model in (encoder_model, decoder_model):
         for layer in model.layers:
@@ -39,8 +34,8 @@ def test_inference_models_name_a_missing_layer():
         models.inference_models(broken)
 
 
-def test_decode_sequence_translates_the_memorised_pairs(tiny):
-    ds, fullmodel = tiny
+def test_decode_sequence_translates_the_memorised_pairs(tiny_trained):
+    ds, fullmodel = tiny_trained
     encoder_model, decoder_model = models.inference_models(fullmodel)
     for i, (en, fr) in enumerate(PAIRS):
         out = decoding.decode_sequence(ds.encoder_input_data[i:i + 1], encoder_model, decoder_model,
@@ -48,8 +43,8 @@ def test_decode_sequence_translates_the_memorised_pairs(tiny):
         assert out == data.tokenize(fr), en
 
 
-def test_decode_batch_equals_decode_sequence(tiny):
-    ds, fullmodel = tiny
+def test_decode_batch_equals_decode_sequence(tiny_trained):
+    ds, fullmodel = tiny_trained
     encoder_model, decoder_model = models.inference_models(fullmodel)
     one_by_one = [decoding.decode_sequence(ds.encoder_input_data[i:i + 1], encoder_model, decoder_model,
                                            ds.fr_vocab, ds.max_len_fr + 1) for i in range(len(PAIRS))]
@@ -67,15 +62,15 @@ def _forced(fullmodel, ds, token):
     return models.inference_models(clone)
 
 
-def test_decoding_stops_at_end_and_leaves_it_out(tiny):
-    ds, fullmodel = tiny
+def test_decoding_stops_at_end_and_leaves_it_out(tiny_trained):
+    ds, fullmodel = tiny_trained
     encoder_model, decoder_model = _forced(fullmodel, ds, data.END)
     assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model, ds.fr_vocab, 9) == []
     assert decoding.decode_batch(ds.encoder_input_data[:3], encoder_model, decoder_model, ds.fr_vocab, 9) == [[]] * 3
 
 
-def test_decoding_respects_the_length_limit(tiny):
-    ds, fullmodel = tiny
+def test_decoding_respects_the_length_limit(tiny_trained):
+    ds, fullmodel = tiny_trained
     encoder_model, decoder_model = _forced(fullmodel, ds, "mange")
     assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model,
                                     ds.fr_vocab, 5) == ["mange"] * 5

@@ -14,12 +14,12 @@ import pytest
 from s2sbook import data
 from s2sbook.translator import BadSentencesError, Translator
 
-from tiny import PAIRS, train_tiny
+from tiny import PAIRS
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    ds, fullmodel = train_tiny(tmp_path_factory.mktemp("corpus"), seed=3)
+def tiny(tiny_trained):
+    ds, fullmodel = tiny_trained
     return Translator.from_dataset(fullmodel, ds)
 
 
