@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Time each decoding method of chapter 6 on the same test sentences, in one run.
 
-Method. The book's model is loaded (or trained once and cached) with ``training.load_or_train()``.
+Method. The book's model is loaded (or trained once and cached) with ``cache.load_or_train()``.
 The three one-sentence-at-a-time loops (classic ``predict`` per token, direct model calls, compiled
 step) are slow, so they decode the first ``--sample`` sentences of the split; their time per
 sentence is that sample's time divided by its size, which is extrapolated to the split. The two
@@ -24,10 +24,11 @@ import os
 import sys
 
 import s2sbook  # noqa: F401  (quietens TensorFlow's C++ logging before it loads)
-from s2sbook import decoding, evaluation, models, training
-from s2sbook.data import END, START
-
 import tensorflow as tf
+
+from s2sbook import cache, decoding, models
+from s2sbook.data import END, START
+from s2sbook.timing import timed
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -49,10 +50,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    trained = training.load_or_train()
+    trained = cache.load_or_train()
     ds = trained.data
     encoder_model, decoder_model = models.inference_models(trained.fullmodel)
-    fr_vocab, max_decoder_len = ds.fr_vocab, ds.max_len_fr + 1
+    fr_vocab, max_decoder_len = ds.fr_vocab, ds.max_decoder_len
     rows = ds.encoder_input_data[ds.split[args.split]]
     if args.sample > len(rows):
         sys.exit(f"--sample {args.sample} is larger than the {args.split} split ({len(rows)} sentences)")
@@ -86,13 +87,13 @@ def main(argv=None) -> int:
         (f"beam search, k={args.beam_width}", beam, rows, args.repeats),
     ]
     # Trace the compiled encoder and decoder step now, to report that one-time cost on its own.
-    _, tracing = evaluation.timed(lambda: batched(rows[:1]))
+    _, tracing = timed(lambda: batched(rows[:1]))
     print(f"tracing the compiled encoder and decoder step (once per model; not in the timings): {tracing:.2f} s")
     results = {}
     for name, decode, timed_rows, repeats in methods:
         # Untimed first run: one sentence for the loops, the whole split for the batched methods.
         decode(rows if timed_rows is rows else rows[-1:])
-        outputs, seconds = evaluation.timed(functools.partial(decode, timed_rows), repeats)
+        outputs, seconds = timed(functools.partial(decode, timed_rows), repeats)
         results[name] = (outputs, seconds / len(timed_rows), len(timed_rows))
 
     classic_outputs, classic_time, _ = results["classic loop (predict per token)"]

@@ -1,11 +1,14 @@
-"""The code the book teaches inline, importable by later chapters (the d2l pattern).
+"""The book's helper package: the code the chapters teach, importable by later chapters (the d2l pattern).
 
-Modules mirror the chapters: ``data`` (chapter 1), ``models`` (chapters 2-3),
-``decoding`` (chapters 3 and 6), ``translator`` (chapter 5), ``evaluation`` (chapter 6),
-``attention`` (chapter 7), ``training`` (the training recipes, cached), ``plots`` and ``report``.
+Generated from the chapters' ``#@save`` cells by ``python tools/generate.py`` (never edit these by hand):
+``text`` and ``arrays`` (chapter 1), ``models`` (chapters 2-3), ``training`` (chapter 2), ``checks``
+(chapter 4), ``decoding`` (chapters 3 and 6), ``evaluation`` (chapters 3 and 6), ``attention`` (chapter 7).
+
+Hand-written: ``data`` (corpus reader, vocabularies, ``prepare``), ``cache`` (``load_or_train``),
+``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``.
 """
 
 import os
 
-# Keep TensorFlow's C++ start-up chatter out of notebook outputs; must be set before TF loads.
+# Keep TensorFlow's C++ start-up chatter out of scripts and notebooks; must be set before TF loads.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,56 +1,29 @@
-"""Chapter 1: corpus -> tokens -> vocabularies -> padded arrays -> a fixed split."""
+"""Chapter 1's pipeline around the code it teaches: reading a ``fra.txt`` corpus, vocabularies (JSON),
+and ``prepare()``, which runs the whole chapter in one call (corpus -> tokens -> arrays -> split).
+
+The taught steps live in the generated modules ``text`` and ``arrays``; this module is hand-written."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .arrays import SEED, make_arrays, pad, split_indices
+from .text import END, PAD, START, tokenize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
 # One setting points the whole book at another corpus, e.g. the real fra.txt from manythings.org/anki.
 CORPUS_ENV = "S2S_CORPUS"
 
-PAD, START, END = "<pad>", "START_", "_END"
-SEED = 1234
-SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
-
-# Tatoeba puts a narrow no-break space (and sometimes these two) before French ? and !.
-SPECIAL_SPACES = {"\u202f": " ", "\u00a0": " ", "\u2009": " "}
-APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'"}
-# French elided words keep their apostrophe and become tokens of their own: "l'homme" -> "l'", "homme".
-ELIDED = {"l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"}
-TOKEN_RE = re.compile(r"\w+(?:'\w+)*'?|[^\w\s]")
-
 
 def corpus_path() -> Path:
     """The corpus the book uses: ``$S2S_CORPUS`` if set, else the shipped ``data/eng-fra.tsv``."""
     return Path(os.environ.get(CORPUS_ENV) or SHIPPED_CORPUS)
-
-
-def normalize(text: str) -> str:
-    """Unicode NFC, special spaces and curly apostrophes made plain, lower case, single spaces."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.translate(str.maketrans({**SPECIAL_SPACES, **APOSTROPHES}))
-    return " ".join(text.lower().split())
-
-
-def tokenize(text: str) -> list[str]:
-    """Words and punctuation marks of ``normalize(text)``; French elisions split after the apostrophe."""
-    tokens = []
-    for token in TOKEN_RE.findall(normalize(text)):
-        head, apostrophe, rest = token.partition("'")
-        while apostrophe and rest and head in ELIDED:  # "s'l'a" holds two elisions
-            tokens.append(head + "'")
-            token = rest
-            head, apostrophe, rest = token.partition("'")
-        tokens.append(token)
-    return tokens
 
 
 @dataclass
@@ -165,35 +138,6 @@ class Vocabulary:
         return cls(content["tokens"], content["language"])
 
 
-def pad(sequences: list[list[int]], length: int) -> np.ndarray:
-    """Post-pad with 0 to ``length``, like the classic tutorial's zero-filled arrays."""
-    array = np.zeros((len(sequences), length), dtype="int32")
-    for row, ids in enumerate(sequences):
-        if len(ids) > length:
-            raise ValueError(f"sequence of {len(ids)} tokens is longer than the limit of {length}")
-        array[row, :len(ids)] = ids
-    return array
-
-
-def make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr):
-    """``encoder_input_data``, ``decoder_input_data`` (``START_`` + French) and
-    ``decoder_target_data`` (French + ``_END``): the target is the input shifted one step left."""
-    encoder_input_data = pad([en_vocab.encode(s) for s in en_tokens], max_len_en)
-    decoder_input_data = pad([fr_vocab.encode([START, *s]) for s in fr_tokens], max_len_fr + 1)
-    decoder_target_data = pad([fr_vocab.encode([*s, END]) for s in fr_tokens], max_len_fr + 1)
-    return encoder_input_data, decoder_input_data, decoder_target_data
-
-
-def split_indices(n: int, seed: int = SEED, fractions=SPLIT_FRACTIONS) -> dict[str, np.ndarray]:
-    """A seeded train / validation / test split of ``range(n)``, the same in every chapter."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_train = round(fractions[0] * n)
-    n_val = round(fractions[1] * n)
-    return {"train": np.sort(order[:n_train]),
-            "val": np.sort(order[n_train:n_train + n_val]),
-            "test": np.sort(order[n_train + n_val:])}
-
-
 @dataclass
 class Dataset:
     """Everything chapter 1 produces, for the chapters after it."""
@@ -209,6 +153,11 @@ class Dataset:
     decoder_input_data: np.ndarray
     decoder_target_data: np.ndarray
     split: dict[str, np.ndarray]
+
+    @property
+    def max_decoder_len(self) -> int:
+        """The most steps a greedy decoder takes: the longest French sentence, plus ``_END``."""
+        return self.max_len_fr + 1
 
     def part(self, name: str):
         """``(encoder_input_data, decoder_input_data, decoder_target_data)`` of one split."""

@@ -22,7 +22,8 @@ import keras
 import numpy as np
 
 from .data import Dataset, Vocabulary, encode_source
-from .decoding import decode_batch, detokenize
+from .decoding import decode_batch
+from .text import detokenize
 from .models import inference_models
 
 MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json"
@@ -62,7 +63,7 @@ class Translator:
     @classmethod
     def from_dataset(cls, fullmodel: keras.Model, data: Dataset) -> Translator:
         """The limits are the data's: its longest English sentence, and its longest French one + ``_END``."""
-        return cls(fullmodel, data.en_vocab, data.fr_vocab, data.max_len_en, data.max_len_fr + 1)
+        return cls(fullmodel, data.en_vocab, data.fr_vocab, data.max_len_en, data.max_decoder_len)
 
     def save(self, folder: str | os.PathLike) -> Path:
         folder = Path(folder)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from s2sbook import data, training
+from s2sbook import cache, data
 
 from tiny import write_corpus
 
@@ -23,7 +23,7 @@ def decode_speed():
 
 def test_the_benchmark_times_every_method_and_ends_with_the_ratio(decode_speed, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(data.CORPUS_ENV, str(write_corpus(tmp_path)))
-    monkeypatch.setenv(training.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     assert decode_speed.main(["--split", "train", "--sample", "3", "--repeats", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     for method in ("classic loop", "direct model calls", "compiled step", "batched greedy", "beam search, k=3"):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from s2sbook import data
+from s2sbook.text import detokenize, normalize
 
 
 def write(tmp_path, text: str, name="fra.txt"):
@@ -67,8 +68,8 @@ def test_english_contractions_stay_whole():
 
 def test_normalize_is_idempotent_and_tokens_survive_a_round_trip():
     for text in ["  L\u2019HOMME\u00a0?  ", "J'ai  vu\tl'eau\u2009!", "aujourd'hui", "Qu\u2019est-ce que c'est ?"]:
-        once = data.normalize(text)
-        assert data.normalize(once) == once
+        once = normalize(text)
+        assert normalize(once) == once
         tokens = data.tokenize(text)
         assert data.tokenize(" ".join(tokens)) == tokens
 
@@ -100,7 +101,7 @@ def ds(shipped):
 def test_array_shapes_follow_the_longest_sentences(ds):
     n = len(ds.corpus.pairs)
     assert ds.encoder_input_data.shape == (n, ds.max_len_en)
-    assert ds.decoder_input_data.shape == ds.decoder_target_data.shape == (n, ds.max_len_fr + 1)
+    assert ds.decoder_input_data.shape == ds.decoder_target_data.shape == (n, ds.max_decoder_len)
     assert ds.encoder_input_data.dtype == np.int32
 
 
@@ -133,3 +134,9 @@ def test_encode_source_rejects_bad_input_clearly(ds):
     with pytest.raises(data.UnknownWordsError, match="dragon"):
         data.encode_source("The dragon eats the apple.", ds.en_vocab, ds.max_len_en)
     assert data.encode_source("He eats the apple.", ds.en_vocab, ds.max_len_en).shape == (1, ds.max_len_en)
+
+
+def test_detokenize_undoes_the_spaces_of_tokenize():
+    tokens = ["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]
+    assert detokenize(tokens) == "est-ce qu'il a bu l'eau ?"
+    assert detokenize(data.tokenize("Il mange la pomme.")) == "il mange la pomme."

@@ -1,8 +1,8 @@
-"""s2sbook.evaluation: BLEU through sacrebleu, construction tags, first differences, timing."""
+"""s2sbook.evaluation and s2sbook.timing: exact match, BLEU through sacrebleu, first differences, timing."""
 
 import pytest
 
-from s2sbook import data, evaluation
+from s2sbook import data, evaluation, timing
 
 
 def test_bleu_is_sacrebleu_on_detokenised_text():
@@ -16,22 +16,6 @@ def test_bleu_is_sacrebleu_on_detokenised_text():
         evaluation.bleu(ref, ref[:1])
 
 
-@pytest.mark.parametrize("english, french, expected", [
-    ("She won't wash the windows.", "Elle ne lavera pas les fenêtres.", ["negation", "future", "plural object"]),
-    ("Did we like the apples?", "Est-ce que nous avons aimé les pommes ?",
-     ["question", "past", "plural subject", "plural object"]),
-    ("My father wants his bike!", "Mon père veut son vélo !", ["exclamation", "present", "his/her (son/sa/ses)"]),
-    ("The girls ate his bread.", "Les filles ont mangé son pain.",
-     ["statement", "past", "plural subject", "his/her (son/sa/ses)"]),
-    ("He read his newspaper.", "Il a lu son journal.", ["statement", "past", "his/her (son/sa/ses)"]),
-    ("She'll see the women.", "Elle verra les femmes.", ["statement", "future", "plural object"]),
-    ("Will the teachers buy a new car?", "Est-ce que les professeurs achèteront une nouvelle voiture ?",
-     ["question", "future", "plural subject", "adjective"]),
-])
-def test_constructions_are_read_off_the_pair(english, french, expected):
-    assert evaluation.constructions(english, data.tokenize(french)) == expected
-
-
 def test_first_difference_names_the_first_slip():
     reference = ["il", "lit", "."]
     assert evaluation.first_difference(["il", "mange", "."], reference) == ("lit", "mange")
@@ -43,5 +27,11 @@ def test_first_difference_names_the_first_slip():
 
 def test_timed_returns_the_result_and_the_median_time():
     calls = []
-    result, seconds = evaluation.timed(lambda: calls.append(1) or len(calls), repeats=3)
+    result, seconds = timing.timed(lambda: calls.append(1) or len(calls), repeats=3)
     assert result == 3 and len(calls) == 3 and 0 <= seconds < 1
+
+
+def test_exact_match_counts_sentences_equal_token_for_token():
+    assert evaluation.exact_match([["a", "b"], ["c"]], [["a", "b"], ["d"]]) == 0.5
+    with pytest.raises(ValueError):
+        evaluation.exact_match([["a"]], [["a"], ["b"]])

@@ -63,8 +63,9 @@ def pins(path: Path) -> dict[str, str]:
 def test_every_chapter_reports_its_peak_memory_on_the_execution_page():
     page = (ROOT / "chapters" / "execution.md").read_text(encoding="utf-8")
     for notebook in toc_notebooks():
-        code = [cell_source(c) for c in cells(notebook) if c["cell_type"] == "code"]
-        assert code[-1].strip() == "report_peak_memory()", f"{notebook.name}: end with report_peak_memory()"
+        last = [c for c in cells(notebook) if c["cell_type"] == "code"][-1]
+        assert cell_source(last).strip().endswith("report_peak_memory()") and "remove-cell" in last["metadata"].get(
+            "tags", []), f"{notebook.name}: end with a cell tagged remove-cell that calls report_peak_memory()"
         assert f"{{glue:text}}`{notebook.name}::peak_memory_mb:d`" in page, (
             f"chapters/execution.md: add a peak-memory row for {notebook.name} to the budgets table")
 
@@ -114,7 +115,7 @@ def test_binder_installs_every_package_the_chapters_import():
                 modules |= imported_modules(cell_source(cell))
     for path in (ROOT / "s2sbook").glob("*.py"):
         modules |= imported_modules(path.read_text(encoding="utf-8"))
-    # s2sbook.report uses myst_nb only inside a Jupyter Book build, and does without it elsewhere.
+    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere.
     modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb"}
     provided = set(pins(ROOT / "binder" / "requirements.txt"))
     distributions = importlib.metadata.packages_distributions()

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s2sbook.data import ELIDED, normalize, tokenize
+from s2sbook.text import ELIDED, normalize, tokenize
 
 # Plain text plus the characters the corpus handles specially: elided words, apostrophes, special spaces.
 SPECIAL = st.sampled_from(["\u202f", "\u00a0", "\u2009", "\u2019", "'", "?", "!", ".", "-", " ",

@@ -25,7 +25,7 @@ def train_tiny(folder: Path, build=models.build_training_model, seed: int = 3, p
     ds = data.prepare(write_corpus(folder, pairs=pairs))
     training.set_seed(seed)
     fullmodel = build(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
-    models.compile_model(fullmodel, learning_rate=0.03)
+    training.compile_model(fullmodel, learning_rate=0.03)
     fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
                   batch_size=8, epochs=60, verbose=0)
     return ds, fullmodel

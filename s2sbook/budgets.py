@@ -1,4 +1,6 @@
-"""Figures a chapter reports about its own run, for its last cell and the execution-statistics page."""
+"""The book's budgets, and the figures a chapter reports about its own run for the execution-statistics
+page: its hidden last cell calls ``report_peak_memory()``; hidden cells ``record()`` the numbers the page
+quotes."""
 
 import resource
 import sys
@@ -28,4 +30,5 @@ def record(name: str, value) -> None:
 def report_peak_memory() -> None:
     peak = peak_memory_mb()
     record("peak_memory_mb", peak)
+    record("memory_budget_mb", MEMORY_BUDGET_MB)
     print(f"Peak memory of this kernel: {peak} MB (the book's budget is {MEMORY_BUDGET_MB:,} MB per chapter).")
