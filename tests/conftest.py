@@ -20,3 +20,11 @@ def tiny_trained(tmp_path_factory):
     from tiny import train_tiny
 
     return train_tiny(tmp_path_factory.mktemp("tiny"), seed=3)
+
+
+@pytest.fixture(scope="session")
+def tiny_varied_trained(tmp_path_factory):
+    """``(dataset, fullmodel)`` of the tiny corpus of sentences of different lengths (``VARIED_PAIRS``)."""
+    from tiny import VARIED_PAIRS, train_tiny
+
+    return train_tiny(tmp_path_factory.mktemp("tiny-varied"), seed=3, pairs=VARIED_PAIRS)

@@ -13,7 +13,10 @@ from tiny import RECIPE, write_corpus
 
 
 def weights(trained):
-    return trained.fullmodel.get_weights()
+    """The model's weight arrays; never empty, so comparing two lists of them compares something."""
+    arrays = trained.fullmodel.get_weights()
+    assert arrays
+    return arrays
 
 
 def test_train_once_then_load_the_same_weights(tmp_path, monkeypatch, capsys):

@@ -119,7 +119,7 @@ def test_target_is_decoder_input_shifted_by_one(ds):
 def test_split_is_seeded_disjoint_and_complete(ds):
     again = data.split_indices(len(ds.corpus.pairs))
     parts = [ds.split[k] for k in ("train", "val", "test")]
-    assert all((a == b).all() for a, b in zip(parts, (again[k] for k in ("train", "val", "test"))))
+    assert all((a == b).all() for a, b in zip(parts, (again[k] for k in ("train", "val", "test")), strict=True))
     assert sorted(np.concatenate(parts)) == list(range(len(ds.corpus.pairs)))
     assert not (data.split_indices(len(ds.corpus.pairs), seed=1)["test"] == ds.split["test"]).all()
 
