@@ -18,28 +18,12 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 from s2sbook.budgets import MEMORY_BUDGET_MB
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from book import toc_pages  # noqa: E402  (tools/book.py: the book's pages, one home)
 GLUE_NAME = "peak_memory_mb"
-
-
-def toc_pages(toc: Path) -> list[str]:
-    """Every page of ``_toc.yml`` in reading order (``chapters/01_data``), the root first."""
-    tree = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    pages = [tree["root"]]
-
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key, []))
-
-    walk([tree])
-    return pages
 
 
 def notebook_pages(toc: Path) -> list[str]:

@@ -13,3 +13,8 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", BOOK, "filelock"], check=True)
     sys.path.insert(0, BOOK)  # a running kernel does not see a fresh install; this makes s2sbook importable now
     os.chdir(BOOK)
+
+# Everywhere: before any cell imports TensorFlow, keep its C++ start-up log out of the outputs.
+import os  # noqa: E402
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

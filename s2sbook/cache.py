@@ -10,6 +10,7 @@ chapter 2's code, or passes another build function, gets a model of their own, n
 
 from __future__ import annotations
 
+import dis
 import hashlib
 import inspect
 import json
@@ -47,8 +48,8 @@ def _is_book_code(obj) -> bool:
 
 
 def _names(code: types.CodeType) -> set[str]:
-    """Every global name a code object (and the functions nested in it) may read."""
-    names = set(code.co_names)
+    """Every global name a code object (and the functions nested in it) reads; not attribute names."""
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)
@@ -75,8 +76,8 @@ def code_fingerprint(*objects) -> str:
         except (OSError, TypeError):  # source not kept (code typed at a plain `python` prompt)
             digest.update(function.__code__.co_code + repr(function.__code__.co_consts).encode())
         digest.update(repr((function.__defaults__, function.__kwdefaults__)).encode())
-        for name in sorted(_names(function.__code__)):
-            value = function.__globals__.get(name)
+        for name in sorted(_names(function.__code__) & function.__globals__.keys()):  # builtins are not
+            value = function.__globals__[name]
             if (inspect.isfunction(value) or isinstance(value, type)) and _is_book_code(value):
                 todo.append(value)
             elif isinstance(value, (set, frozenset)):  # a set's repr changes with Python's hash seed

@@ -1,6 +1,11 @@
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+# tools/book.py (the book's pages, from _toc.yml) is shared by the tests, the generator and the benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 # Keep TensorFlow's C++ start-up lines out of the test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

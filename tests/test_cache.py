@@ -130,3 +130,21 @@ def test_vocabulary_that_does_not_match_the_corpus_is_refused(tmp_path, monkeypa
     else:
         raise AssertionError("a mismatched vocabulary was accepted")
     assert np.isfinite(trained.history["loss"]).all()
+
+
+def test_chapter_2_and_the_package_give_one_key(tmp_path):
+    """Chapter 2 trains with its own cells' functions, the later chapters with the package's copies of them:
+    the same code must give the same key, or the book would train the same model twice."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from book import ROOT, cell_source, cells
+
+    shell = InteractiveShell.instance()
+    code = [cell_source(c) for c in cells(ROOT / "chapters" / "02_training_model.ipynb") if c["cell_type"] == "code"]
+    imports = code[1]  # the import cell, after the hidden set-up cell
+    for source in [imports, *(s for s in code if s.startswith("#@save"))]:
+        assert shell.run_cell(source, silent=True).success
+    corpus = write_corpus(tmp_path)
+    chapter = shell.user_ns["build_training_model"], shell.user_ns["train_model"]
+    assert chapter[0] is not models.build_training_model
+    assert key(corpus, build=chapter[0], fit=chapter[1]) == key(corpus)

@@ -1,7 +1,9 @@
 """Colab opens one notebook without the rest of the repository. Every chapter's first cell (the text of
-chapters/_colab_cell.py) fetches the helper package and the corpus there, and does nothing anywhere else."""
+chapters/_colab_cell.py, put there by tools/generate.py) fetches the helper package and the corpus there;
+anywhere else it only quiets TensorFlow's C++ log before any cell imports TensorFlow."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -19,9 +21,12 @@ import json, os, sys
 before = (os.getcwd(), list(sys.path), set(sys.modules))
 exec(compile({CELL!r}, "colab_cell", "exec"), {{"__name__": "__main__"}})
 print(json.dumps({{"cwd_changed": os.getcwd() != before[0], "path_added": [p for p in sys.path if p not in before[1]],
+                  "tf_log_level": os.environ.get("TF_CPP_MIN_LOG_LEVEL"),
                   "new_modules": sorted(set(sys.modules) - before[2]), "calls": globals().get("calls", [])}}))
 """
-    done = subprocess.run([sys.executable, "-c", program], cwd=cwd, capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", program], cwd=cwd, capture_output=True, text=True, timeout=60,
+                          env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1]) | {"stdout": done.stdout.splitlines()[:-1], "stderr": done.stderr}
 
@@ -39,6 +44,7 @@ def test_every_chapter_notebook_starts_with_the_colab_cell():
 def test_outside_colab_the_cell_does_nothing(tmp_path):
     changed = run_cell("", tmp_path)
     assert changed["new_modules"] == [] and changed["path_added"] == [] and not changed["cwd_changed"]
+    assert changed["tf_log_level"] == "3"
     assert changed["stdout"] == [] and changed["stderr"] == ""
     assert list(tmp_path.iterdir()) == []  # nothing cloned, nothing written
 

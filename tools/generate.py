@@ -1,15 +1,20 @@
 #!/usr/bin/env python
-"""Write the parts of the package that the chapters teach, from the chapters (the d2l ``#@save`` pattern).
+"""Write what is derived from the chapters: the taught package modules (the d2l ``#@save`` pattern), the
+hidden first and last cell of every chapter, and the peak-memory rows of the execution page.
 
 A code cell whose first line is ``#@save s2sbook/NAME.py`` belongs to that module. Each generated
 module is a header (below: its docstring and imports) followed by its cells, verbatim, in chapter
 order. Nobody edits a generated module: change the chapter, then run
 
-    python tools/generate.py            # rewrites the generated modules
-    python tools/generate.py --check    # exits 1 if any of them is stale (the tests run this)
+    python tools/generate.py            # rewrites whatever is stale
+    python tools/generate.py --check    # exits 1 if anything is stale (the tests run this)
 
 Saved cells hold no imports (put them in the chapter's import cell and in the header below), so a
 generated module is the chapter's code and nothing else.
+
+Every notebook page of ``_toc.yml`` starts with the set-up cell (``chapters/_colab_cell.py``) and ends
+with the cell that reports its kernel's peak memory, both hidden from the site; ``chapters/execution.md``
+gets one peak-memory row per notebook. So a new chapter needs its ``_toc.yml`` entry and this command.
 """
 
 from __future__ import annotations
@@ -21,8 +26,15 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from book import ROOT, cell_source, title, toc_notebooks
+
 CHAPTERS = ROOT / "chapters"
+HIDDEN = {"tags": ["remove-cell"]}
+SETUP_CELL = ROOT / "chapters" / "_colab_cell.py"
+MEMORY_CELL = "from s2sbook.budgets import report_peak_memory\n\nreport_peak_memory()"
+EXECUTION_PAGE = ROOT / "chapters" / "execution.md"
+ROWS_START = "% Peak-memory rows: written by python tools/generate.py from _toc.yml, do not edit."
+ROWS_END = "% End of the rows written by tools/generate.py."
 MARK = re.compile(r"#@save (s2sbook/\w+\.py)\s*$")
 COMMAND = "python tools/generate.py"
 
@@ -107,25 +119,72 @@ def render(module: str, cells: list[tuple[str, str]]) -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
+def code_cell(cell_id: str, source: str) -> dict:
+    lines = source.split("\n")
+    return {"cell_type": "code", "execution_count": None, "id": cell_id, "metadata": HIDDEN,
+            "outputs": [], "source": [line + "\n" for line in lines[:-1]] + [lines[-1]]}
+
+
+def with_hidden_cells(path: Path) -> str:
+    """The notebook's text with the set-up cell first and the peak-memory cell last (added or updated)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = notebook["cells"]
+    prefix = cells[0]["id"].rsplit("-", 1)[0] if cells and "-" in cells[0]["id"] else path.stem[:12]
+    setup = SETUP_CELL.read_text(encoding="utf-8").strip()
+    first = cells[0] if cells else {}
+    if first.get("cell_type") == "code" and cell_source(first).startswith(setup.split("\n")[0]):
+        cells[0] = code_cell(first["id"], setup)
+    else:
+        cells.insert(0, code_cell(f"{prefix}-setup", setup))
+    last = cells[-1]
+    if last["cell_type"] == "code" and cell_source(last).strip().endswith("report_peak_memory()"):
+        cells[-1] = code_cell(last["id"], MEMORY_CELL)
+    else:
+        cells.append(code_cell(f"{prefix}-memory", MEMORY_CELL))
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def with_memory_rows(page: str, notebooks: list[Path]) -> str:
+    """The execution page with one peak-memory row per notebook of _toc.yml, between the two markers."""
+    if ROWS_START not in page or ROWS_END not in page:
+        raise GenerateError(f"{EXECUTION_PAGE.name} lost its markers {ROWS_START!r} and {ROWS_END!r}")
+    rows = [f"| {title(str(path.relative_to(ROOT).with_suffix('')))} | "
+            f"{{glue:text}}`{path.name}::peak_memory_mb:d` MB |" for path in notebooks]
+    head, rest = page.split(ROWS_START, 1)
+    _, tail = rest.split(ROWS_END, 1)
+    table = "\n".join(["| Notebook | Peak memory |", "| --- | --- |", *rows])
+    return f"{head}{ROWS_START}\n\n{table}\n\n{ROWS_END}{tail}"
+
+
+def wanted_files() -> dict[Path, str]:
+    """Every derived file and the text it must have."""
+    wanted = {ROOT / module: render(module, cells) for module, cells in saved_cells().items()}
+    notebooks = toc_notebooks()
+    wanted |= {path: with_hidden_cells(path) for path in notebooks}
+    wanted[EXECUTION_PAGE] = with_memory_rows(EXECUTION_PAGE.read_text(encoding="utf-8"), notebooks)
+    return wanted
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report stale modules; exit 1 if any")
     args = parser.parse_args(argv)
     try:
-        wanted = {module: render(module, cells) for module, cells in saved_cells().items()}
+        wanted = wanted_files()
     except GenerateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    stale = [module for module, text in wanted.items()
-             if not (ROOT / module).is_file() or (ROOT / module).read_text(encoding="utf-8") != text]
+    stale = [path for path, text in wanted.items()
+             if not path.is_file() or path.read_text(encoding="utf-8") != text]
     if args.check:
         if stale:
-            print(f"stale, regenerate with `{COMMAND}`: {', '.join(stale)}", file=sys.stderr)
+            names = ", ".join(str(path.relative_to(ROOT)) for path in stale)
+            print(f"stale, regenerate with `{COMMAND}`: {names}", file=sys.stderr)
             return 1
         return 0
-    for module in stale:
-        (ROOT / module).write_text(wanted[module], encoding="utf-8")
-        print(f"wrote {module}")
+    for path in stale:
+        path.write_text(wanted[path], encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The book's structure as the tests see it: pages from _toc.yml, their sources, the repository."""
+"""The book's structure: pages from _toc.yml, their sources, the repository. Shared by tools/generate.py,
+benchmarks/peak_memory.py and the tests."""
 
 import json
 import re
@@ -10,9 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 COLAB_CELL = ROOT / "chapters" / "_colab_cell.py"
 
 
-def toc_pages() -> list[str]:
+def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
     """Every page of the book in reading order, as ``_toc.yml`` names them (``chapters/01_data``)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    toc = yaml.safe_load(Path(toc_file).read_text(encoding="utf-8"))
     pages = [toc["root"]]
 
     def walk(entries):
