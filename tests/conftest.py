@@ -1,11 +1,22 @@
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 # tools/book.py (the book's pages, from _toc.yml) is shared by the tests, the generator and the benchmarks.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+
+def load_script(relative: str):
+    """A script of the repository (benchmarks/, tools/, .ci/) loaded as a module, to test its functions."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 # Keep TensorFlow's C++ start-up lines out of the test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,24 +1,19 @@
 """benchmarks/decode_speed.py runs end to end (on the tiny corpus, so that it takes seconds)."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from s2sbook import cache, data
 
 from tiny import write_corpus
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "decode_speed.py"
 
 
 @pytest.fixture
 def decode_speed():
-    spec = importlib.util.spec_from_file_location("decode_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/decode_speed.py")
 
 
 LAST_LINE = re.compile(r"batched greedy vs classic loop, speed-up per sentence: ([\d,]+)x \(goal: at least ([\d,]+)x\)")

@@ -1,16 +1,15 @@
 """One CI recipe: GitHub runs .ci/run, and .ci/run executes each notebook once (the build reuses nbmake's outputs)."""
 
-import importlib.util
 import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import load_script
 import yaml
 from jupyter_cache import get_cache
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / ".ci" / "cache_executed.py"
 
 
 def test_the_github_workflow_runs_the_ci_script_and_repeats_none_of_its_steps():
@@ -34,10 +33,7 @@ def test_ci_runs_the_readme_commands_and_the_peak_memory_check():
 
 @pytest.fixture
 def cache_executed():
-    spec = importlib.util.spec_from_file_location("cache_executed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/cache_executed.py")
 
 
 def source_notebook():

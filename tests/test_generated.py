@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from book import ROOT
+from conftest import load_script
 
 GENERATOR = ROOT / "tools" / "generate.py"
 
@@ -17,11 +18,7 @@ def test_generated_modules_are_up_to_date():
 
 
 def test_a_stale_module_is_named_with_the_fix(monkeypatch, capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("generate", GENERATOR)
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    generate = load_script("tools/generate.py")
     docstring, imports = generate.HEADERS["s2sbook/text.py"]
     monkeypatch.setitem(generate.HEADERS, "s2sbook/text.py", (docstring + " Changed.", imports))
     assert generate.main(["--check"]) == 1
@@ -30,11 +27,7 @@ def test_a_stale_module_is_named_with_the_fix(monkeypatch, capsys):
 
 def test_a_new_chapter_needs_only_its_toc_entry(tmp_path, monkeypatch):
     """The generator gives a notebook the hidden first and last cells, and the execution page its row."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("generate", GENERATOR)
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    generate = load_script("tools/generate.py")
     chapter = tmp_path / "99_new.ipynb"
     chapter.write_text(json.dumps({"cells": [
         {"cell_type": "markdown", "id": "99_new-01", "metadata": {}, "source": ["# 99. New"]},

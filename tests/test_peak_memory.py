@@ -1,22 +1,18 @@
 """benchmarks/peak_memory.py on hand-made executed notebooks: one under the budget, one over, one without a value."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 from s2sbook.budgets import MEMORY_BUDGET_MB
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "peak_memory.py"
 
 
 @pytest.fixture
 def peak_memory():
-    spec = importlib.util.spec_from_file_location("peak_memory", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/peak_memory.py")
 
 
 def glue_output(name, value):
