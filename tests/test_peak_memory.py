@@ -118,3 +118,17 @@ def test_a_notebook_without_a_value_or_not_executed_fails(peak_memory, book, cap
     (book / "_build" / "jupyter_execute" / "chapters" / "missing.ipynb").unlink()
     status, lines, err = run(peak_memory, book, capsys, "under", "missing")
     assert status == 1 and row(lines, "missing")[-2:] == ["NO", "VALUE"] and "missing.ipynb" in err
+
+
+def test_a_kernel_does_not_report_the_memory_of_the_process_that_started_it():
+    """nbmake starts every kernel from the test process, which holds ~1 GB by then; Linux carries that peak
+    over into the child's ru_maxrss. The kernel must report its own peak only."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(300 * 2**20)
+    ballast[::4096] = b"\1" * len(ballast[::4096])  # touch every page, so it is resident
+    child = "from s2sbook.budgets import peak_memory_mb; print(peak_memory_mb())"
+    reported = int(subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, check=True).stdout)
+    assert reported < 200, f"the child reported {reported} MB: its parent's 300 MB"
+    del ballast
