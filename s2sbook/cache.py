@@ -71,6 +71,9 @@ def code_fingerprint(*objects) -> str:
             todo += [v for _, v in sorted(vars(obj).items()) if inspect.isfunction(v)]
             continue
         function = inspect.unwrap(obj)
+        if not hasattr(function, "__code__"):  # a callable object (functools.partial, ...): its repr is all we know
+            digest.update(repr(function).encode())
+            continue
         try:
             digest.update(inspect.getsource(function).encode())
         except (OSError, TypeError):  # source not kept (code typed at a plain `python` prompt)

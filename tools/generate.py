@@ -28,7 +28,6 @@ from pathlib import Path
 
 from book import ROOT, cell_source, title, toc_notebooks
 
-CHAPTERS = ROOT / "chapters"
 HIDDEN = {"tags": ["remove-cell"]}
 SETUP_CELL = ROOT / "chapters" / "_colab_cell.py"
 MEMORY_CELL = "from s2sbook.budgets import report_peak_memory\n\nreport_peak_memory()"
@@ -82,9 +81,9 @@ class GenerateError(Exception):
 
 
 def saved_cells() -> dict[str, list[tuple[str, str]]]:
-    """``{module: [(chapter file name, cell code without its mark), ...]}`` in chapter order."""
+    """``{module: [(chapter file name, cell code without its mark), ...]}`` in the order of _toc.yml."""
     found = {module: [] for module in HEADERS}
-    for notebook in sorted(CHAPTERS.glob("*.ipynb")):
+    for notebook in toc_notebooks():
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] != "code":
                 continue
