@@ -25,9 +25,9 @@ import functools
 import os
 import sys
 
-import s2sbook  # noqa: F401  (quietens TensorFlow's C++ logging before it loads)
 import tensorflow as tf
 
+import s2sbook  # noqa: F401  (quietens TensorFlow's C++ logging before it loads)
 from s2sbook import cache, decoding, models
 from s2sbook.data import END, START
 from s2sbook.timing import timed

@@ -31,7 +31,18 @@ import re
 
 import pyrealb
 from pyrealb import (
-    A, Constituent, D, N, NP, P, Pro, S, V, VP, loadEn, loadFr,
+    NP,
+    VP,
+    A,
+    Constituent,
+    D,
+    N,
+    P,
+    Pro,
+    S,
+    V,
+    loadEn,
+    loadFr,
 )
 
 SEED = 20240611

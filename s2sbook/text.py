@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # 01_data.ipynb
 # Tatoeba puts a narrow no-break space (and sometimes these two) before French ? and !.
 SPECIAL_SPACES = {"\u202f": " ", "\u00a0": " ", "\u2009": " "}

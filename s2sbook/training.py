@@ -10,7 +10,6 @@ import tensorflow as tf
 
 from .arrays import SEED
 
-
 # 02_training_model.ipynb
 RECIPE = {
     "latent_dim": 50,

@@ -23,8 +23,8 @@ import numpy as np
 
 from .data import Dataset, Vocabulary, encode_source
 from .decoding import decode_batch
-from .text import detokenize
 from .models import inference_models
+from .text import detokenize
 
 MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json"
 LIMITS_FILE = "limits.json"

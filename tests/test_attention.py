@@ -4,10 +4,10 @@ reproduce its outputs step by step, and survive save -> load -> rebuild."""
 import keras
 import numpy as np
 import pytest
+from tiny import VARIED_PAIRS as PAIRS
+from tiny import train_tiny
 
 from s2sbook import attention, checks, data, decoding, models
-
-from tiny import VARIED_PAIRS as PAIRS, train_tiny
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 import sacrebleu
+from tiny import RECIPE, VARIED_PAIRS, write_corpus
 
 # Each name is imported once, here, so a move of a module changes one line.
 from s2sbook.cache import CACHE_ENV, load_or_train
@@ -23,8 +24,6 @@ from s2sbook.text import END, PAD, START, detokenize, tokenize
 from s2sbook.timing import time as timing_time  # the clock that timed() reads
 from s2sbook.timing import timed
 from s2sbook.training import MaskedAccuracy
-
-from tiny import RECIPE, VARIED_PAIRS, write_corpus
 
 # --- 1. Every row of a batch stops at its own first _END -------------------------------------------
 

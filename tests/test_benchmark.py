@@ -4,11 +4,9 @@ import re
 
 import pytest
 from conftest import load_script
-
-from s2sbook import cache, data
-
 from tiny import write_corpus
 
+from s2sbook import cache, data
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import sys
 import textwrap
 
 import numpy as np
+from tiny import RECIPE, write_corpus
 
 from s2sbook import cache, models, training
-
-from tiny import RECIPE, write_corpus
 
 
 def weights(trained):
@@ -135,9 +134,8 @@ def test_vocabulary_that_does_not_match_the_corpus_is_refused(tmp_path, monkeypa
 def test_chapter_2_and_the_package_give_one_key(tmp_path):
     """Chapter 2 trains with its own cells' functions, the later chapters with the package's copies of them:
     the same code must give the same key, or the book would train the same model twice."""
-    from IPython.core.interactiveshell import InteractiveShell
-
     from book import ROOT, cell_source, cells
+    from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
     code = [cell_source(c) for c in cells(ROOT / "chapters" / "02_training_model.ipynb") if c["cell_type"] == "code"]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import load_script
 import yaml
+from conftest import load_script
 from jupyter_cache import get_cache
 
 ROOT = Path(__file__).resolve().parents[1]

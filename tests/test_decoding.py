@@ -7,10 +7,9 @@ import itertools
 
 import numpy as np
 import pytest
+from tiny import PAIRS, train_tiny
 
 from s2sbook import data, decoding, models, training
-
-from tiny import PAIRS, train_tiny
 
 
 def decode_beam(x, encoder_model, decoder_model, fr_vocab, max_decoder_len, beam_width=3, alpha=0.6):

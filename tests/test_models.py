@@ -4,10 +4,9 @@ decoding, stopping."""
 import keras
 import numpy as np
 import pytest
+from tiny import PAIRS
 
 from s2sbook import checks, data, decoding, models
-
-from tiny import PAIRS
 
 
 def test_layer_names_and_param_count(tiny_trained):

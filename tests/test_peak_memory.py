@@ -9,7 +9,6 @@ from conftest import load_script
 from s2sbook.budgets import MEMORY_BUDGET_MB
 
 
-
 @pytest.fixture
 def peak_memory():
     return load_script("benchmarks/peak_memory.py")

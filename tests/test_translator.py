@@ -10,11 +10,10 @@ import zipfile
 import keras
 import numpy as np
 import pytest
+from tiny import PAIRS
 
 from s2sbook import data, text
 from s2sbook.translator import BadSentencesError, Translator
-
-from tiny import PAIRS
 
 
 @pytest.fixture(scope="module")
