@@ -133,7 +133,7 @@ class Vocabulary:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(
-                f"No vocabulary file at {path}; chapter 1 (or s2sbook.training.load_or_train) writes it.")
+                f"No vocabulary file at {path}; chapter 1 (or s2sbook.cache.load_or_train) writes it.")
         content = json.loads(path.read_text(encoding="utf-8"))
         return cls(content["tokens"], content["language"])
 
