@@ -76,9 +76,11 @@
   }
 
   // ---- The weights ---------------------------------------------------------------------------
+  // float32 bytes (little-endian) -> numbers, widened once to float64, the precision the arithmetic uses.
   function decodeArray(entry) {
     const bytes = atobBytes(entry.float32);
-    const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length), data = new Float64Array(bytes.length / 4);
+    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(4 * i, true);
     return {shape: entry.shape, data};
   }
 
@@ -94,16 +96,28 @@
   // ---- The numpy translator: lstm_step, dense_softmax, encode, greedy decoding ---------------
   function sigmoid(x) { return 1 / (1 + Math.exp(-x)); }
 
-  // One LSTM step: z = x·kernel + h·recurrent_kernel + bias, gates side by side in Keras's order i, f, c, o.
-  function lstmStep(x, h, c, kernel, recurrent, bias) {
-    const n = h.length, width = 4 * n, z = new Float64Array(bias.data);
-    for (let k = 0; k < x.length; k++) {
-      const xk = x[k], row = k * width;
-      if (xk !== 0) for (let j = 0; j < width; j++) z[j] += xk * kernel.data[row + j];
+  // x·kernel + bias for every row x of an embedding table, once, when the weights load: a word's row is
+  // the same at every step that reads it, so each step only adds h·recurrent_kernel. Rows of 4n numbers.
+  function inputProjections(embedding, kernel, bias) {
+    const [rows, width] = embedding.shape, out = kernel.shape[1], table = new Float64Array(rows * out);
+    for (let r = 0; r < rows; r++) {
+      const z = table.subarray(r * out, (r + 1) * out);
+      z.set(bias.data);
+      for (let k = 0; k < width; k++) {
+        const x = embedding.data[r * width + k];
+        for (let j = 0; j < out; j++) z[j] += x * kernel.data[k * out + j];
+      }
     }
+    return table;
+  }
+
+  // One LSTM step: z = x·kernel + bias (given, from the table) + h·recurrent_kernel; the gates side by side
+  // in Keras's order i, f, c, o; then c' = f⊙c + i⊙c̃ and h' = o⊙tanh(c').
+  function lstmStep(inputProjection, h, c, recurrent) {
+    const n = h.length, width = 4 * n, z = Float64Array.from(inputProjection), u = recurrent.data;
     for (let k = 0; k < n; k++) {
       const hk = h[k], row = k * width;
-      if (hk !== 0) for (let j = 0; j < width; j++) z[j] += hk * recurrent.data[row + j];
+      for (let j = 0; j < width; j++) z[j] += hk * u[row + j];
     }
     const newH = new Float64Array(n), newC = new Float64Array(n);
     for (let j = 0; j < n; j++) {
@@ -127,10 +141,7 @@
     return logits;
   }
 
-  function embeddingRow(table, id) {
-    const width = table.shape[1];
-    return table.data.subarray(id * width, (id + 1) * width);
-  }
+  function row(table, id, width) { return table.subarray(id * width, (id + 1) * width); }
 
   class Translator {
     constructor(model) {
@@ -142,6 +153,10 @@
       this.maxDecoderLen = model.max_decoder_len;
       this.w = {};
       for (const [name, entry] of Object.entries(model.weights)) this.w[name] = decodeArray(entry);
+      const w = this.w;
+      this.gates = w.encoder_kernel.shape[1];
+      this.encoderInput = inputProjections(w.encoder_embedding, w.encoder_kernel, w.encoder_bias);
+      this.decoderInput = inputProjections(w.decoder_embedding, w.decoder_kernel, w.decoder_bias);
       this.start = this.frTokens.indexOf(START);
       this.end = this.frTokens.indexOf(END);
     }
@@ -169,10 +184,7 @@
     encode(ids) {
       const w = this.w, n = w.encoder_recurrent_kernel.shape[0];
       let h = new Float64Array(n), c = new Float64Array(n);
-      for (const id of ids) {
-        [h, c] = lstmStep(embeddingRow(w.encoder_embedding, id), h, c,
-          w.encoder_kernel, w.encoder_recurrent_kernel, w.encoder_bias);
-      }
+      for (const id of ids) [h, c] = lstmStep(row(this.encoderInput, id, this.gates), h, c, w.encoder_recurrent_kernel);
       return [h, c];
     }
 
@@ -185,8 +197,7 @@
       let target = this.start;
       const output = [], steps = [];
       for (let step = 0; step < this.maxDecoderLen; step++) {
-        [h, c] = lstmStep(embeddingRow(w.decoder_embedding, target), h, c,
-          w.decoder_kernel, w.decoder_recurrent_kernel, w.decoder_bias);
+        [h, c] = lstmStep(row(this.decoderInput, target, this.gates), h, c, w.decoder_recurrent_kernel);
         const probs = denseSoftmax(h, w.dense_kernel, w.dense_bias);
         const top = topThree(probs);
         steps.push({top: top.map((id) => [this.frTokens[id], probs[id]])});
