@@ -49,6 +49,19 @@ def test_javascript_tokenizes_every_corpus_sentence_as_python():
     assert len(js) == 2 * 12000 + len(TRICKY)
 
 
+def test_javascript_tokenizes_random_strings_as_python():
+    """Seeded random strings over an alphabet of the characters where the two languages' rules differ."""
+    import random
+
+    alphabet = ("abcXYZ éÉèçœßİıΣσς ' \u2019\u2018\u02bc-.,?!;:()\"_0123²½ \t\n\u00a0\u202f\u2009\u3000\x1c\x85"
+                "\ufeff\u200b\u0301\u094d\u0928\U0001f600\U0001d400漢")
+    rng = random.Random(14)
+    strings = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    js = run_node("process.stdout.write(JSON.stringify(input.map(S2S.tokenize)));", strings)
+    mismatches = [(s, p, j) for s, p, j in zip(strings, map(tokenize, strings), js, strict=True) if p != j]
+    assert not mismatches, mismatches[:5]
+
+
 def test_javascript_writes_repr_like_python():
     words = ["zorblax", "don't", 'say "hi"', "it's \"both\"", "back\\slash", "\x00\x7f\u200b\U000e0001",
              "\u00e9t\u00e9"]
