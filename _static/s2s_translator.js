@@ -76,12 +76,12 @@
   }
 
   // ---- The weights ---------------------------------------------------------------------------
-  // float32 bytes (little-endian) -> numbers, widened once to float64, the precision the arithmetic uses.
+  // float32 bytes (little-endian, as every browser's typed arrays are) -> numbers, widened once to
+  // float64, the precision the arithmetic uses.
   function decodeArray(entry) {
     const bytes = atobBytes(entry.float32);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length), data = new Float64Array(bytes.length / 4);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(4 * i, true);
-    return {shape: entry.shape, data};
+    const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    return {shape: entry.shape, data: Float64Array.from(floats)};
   }
 
   function atobBytes(base64) {
@@ -96,23 +96,23 @@
   // ---- The numpy translator: lstm_step, dense_softmax, encode, greedy decoding ---------------
   function sigmoid(x) { return 1 / (1 + Math.exp(-x)); }
 
-  // x·kernel + bias for every row x of an embedding table, once, when the weights load: a word's row is
-  // the same at every step that reads it, so each step only adds h·recurrent_kernel. Rows of 4n numbers.
+  // x·kernel + bias for the embedding row x of a word, computed the first time the word is read and kept:
+  // it is the same at every step that reads the word, so each step only adds h·recurrent_kernel.
   function inputProjections(embedding, kernel, bias) {
-    const [rows, width] = embedding.shape, out = kernel.shape[1], table = new Float64Array(rows * out);
-    for (let r = 0; r < rows; r++) {
-      const z = table.subarray(r * out, (r + 1) * out);
-      z.set(bias.data);
+    const width = embedding.shape[1], out = kernel.shape[1], cache = new Array(embedding.shape[0]);
+    return (id) => {
+      if (cache[id]) return cache[id];
+      const z = Float64Array.from(bias.data);
       for (let k = 0; k < width; k++) {
-        const x = embedding.data[r * width + k];
+        const x = embedding.data[id * width + k];
         for (let j = 0; j < out; j++) z[j] += x * kernel.data[k * out + j];
       }
-    }
-    return table;
+      return (cache[id] = z);
+    };
   }
 
-  // One LSTM step: z = x·kernel + bias (given, from the table) + h·recurrent_kernel; the gates side by side
-  // in Keras's order i, f, c, o; then c' = f⊙c + i⊙c̃ and h' = o⊙tanh(c').
+  // One LSTM step: z = x·kernel + bias (given: the word's input projection) + h·recurrent_kernel, the gates
+  // side by side in Keras's order i, f, c, o; then c' = f⊙c + i⊙c̃ and h' = o⊙tanh(c').
   function lstmStep(inputProjection, h, c, recurrent) {
     const n = h.length, width = 4 * n, z = Float64Array.from(inputProjection), u = recurrent.data;
     for (let k = 0; k < n; k++) {
@@ -141,7 +141,6 @@
     return logits;
   }
 
-  function row(table, id, width) { return table.subarray(id * width, (id + 1) * width); }
 
   class Translator {
     constructor(model) {
@@ -154,7 +153,6 @@
       this.w = {};
       for (const [name, entry] of Object.entries(model.weights)) this.w[name] = decodeArray(entry);
       const w = this.w;
-      this.gates = w.encoder_kernel.shape[1];
       this.encoderInput = inputProjections(w.encoder_embedding, w.encoder_kernel, w.encoder_bias);
       this.decoderInput = inputProjections(w.decoder_embedding, w.decoder_kernel, w.decoder_bias);
       this.start = this.frTokens.indexOf(START);
@@ -168,8 +166,8 @@
         return {tokens, error: {type: "ValueError", message: "the sentence is empty: give at least one English word"}};
       }
       if (tokens.length > this.maxLenEn) {
-        return {tokens, error: {type: "ValueError", message: `the sentence has ${tokens.length} tokens; the model was ` +
-          `trained on at most ${this.maxLenEn}. Split it into shorter sentences.`}};
+        return {tokens, error: {type: "ValueError", message: `the sentence has ${tokens.length} tokens; ` +
+          `the model was trained on at most ${this.maxLenEn}. Split it into shorter sentences.`}};
       }
       const unknown = [...new Set(tokens.filter((t) => !this.enIndex.has(t)))].sort(byCodePoint);
       if (unknown.length) {
@@ -184,7 +182,7 @@
     encode(ids) {
       const w = this.w, n = w.encoder_recurrent_kernel.shape[0];
       let h = new Float64Array(n), c = new Float64Array(n);
-      for (const id of ids) [h, c] = lstmStep(row(this.encoderInput, id, this.gates), h, c, w.encoder_recurrent_kernel);
+      for (const id of ids) [h, c] = lstmStep(this.encoderInput(id), h, c, w.encoder_recurrent_kernel);
       return [h, c];
     }
 
@@ -197,7 +195,7 @@
       let target = this.start;
       const output = [], steps = [];
       for (let step = 0; step < this.maxDecoderLen; step++) {
-        [h, c] = lstmStep(row(this.decoderInput, target, this.gates), h, c, w.decoder_recurrent_kernel);
+        [h, c] = lstmStep(this.decoderInput(target), h, c, w.decoder_recurrent_kernel);
         const probs = denseSoftmax(h, w.dense_kernel, w.dense_bias);
         const top = topThree(probs);
         steps.push({top: top.map((id) => [this.frTokens[id], probs[id]])});

@@ -6,8 +6,11 @@ headless Chromium (Debian's, driven by Playwright, as the browser test does). It
 
 - shipped: the bytes of what the page loads for the translator (``s2s_translator.js`` and ``.css``, and the
   exported weights ``s2s_weights.js``), against 1 MB;
-- ready: milliseconds from navigation start until the translator can translate (the weights loaded and
-  decoded), median of ``--loads`` page loads, against 1 s;
+- ready: milliseconds from the page's load (its document loaded and parsed, DOMContentLoaded, when the
+  translator starts) until the translator can translate (the weights loaded and decoded, the example
+  translated), median of ``--loads`` fresh page loads, against 1 s. Also printed, not budgeted: the same
+  moment counted from navigation start, which adds the theme's own page load (its style sheets and
+  scripts), and the load event;
 - one translation: for each test sentence, ``--repeats`` calls of the page's translator timed together with
   ``performance.now()`` and divided; the median over the test split, against 1 ms.
 
@@ -53,14 +56,16 @@ def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable)
-            ready, load_event = [], []
+            ready, content_loaded, load_event = [], [], []
             for _ in range(loads):
                 context = browser.new_context()  # a fresh context: nothing cached from the last load
                 tab = context.new_page()
                 tab.goto(url, wait_until="load")
                 tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=10_000)
                 ready.append(tab.evaluate("S2S.timings.ready"))
-                load_event.append(tab.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+                navigation = tab.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+                content_loaded.append(navigation["domContentLoadedEventEnd"])
+                load_event.append(navigation["loadEventEnd"])
                 if len(ready) < loads:
                     context.close()
             per_sentence = tab.evaluate("""([sentences, repeats]) => sentences.map(s => {
@@ -74,7 +79,9 @@ def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
     finally:
         server.shutdown()
         server.server_close()
-    return {"ready_ms": statistics.median(ready), "load_ms": statistics.median(load_event),
+    return {"ready_ms": statistics.median(r - c for r, c in zip(ready, content_loaded, strict=True)),
+            "ready_from_start_ms": statistics.median(ready), "content_loaded_ms": statistics.median(content_loaded),
+            "load_ms": statistics.median(load_event),
             "translation_ms": statistics.median(per_sentence), "failed": failed}
 
 
@@ -100,7 +107,7 @@ def main(argv=None) -> int:
         print(f"{name:30} {size / 1024:8.1f} KB")
     rows = [
         ("shipped (weights + code)", shipped_kb, "KB", BUDGETS["shipped_kb"]),
-        (f"ready to translate (median of {args.loads} loads)", result["ready_ms"], "ms", BUDGETS["ready_ms"]),
+        (f"ready to translate after load (median of {args.loads})", result["ready_ms"], "ms", BUDGETS["ready_ms"]),
         (f"one translation (median of {len(english)} test sentences)", result["translation_ms"], "ms",
          BUDGETS["translation_ms"]),
     ]
@@ -110,7 +117,9 @@ def main(argv=None) -> int:
         print(f"{what:52} {value:7.3g} {unit:2} {budget:7g} {unit:2} {'ok' if value <= budget else 'OVER'}")
         if value > budget:
             over.append(what)
-    print(f"(the page's load event came at {result['load_ms']:.0f} ms; ready is counted from navigation start)")
+    print(f"(from navigation start, medians: the page's document loaded at {result['content_loaded_ms']:.0f} ms, "
+          f"the translator was ready at {result['ready_from_start_ms']:.0f} ms, the load event came at "
+          f"{result['load_ms']:.0f} ms)")
     if over:
         print(f"FAILED: over budget: {', '.join(over)}", file=sys.stderr)
         return 1
