@@ -26,8 +26,13 @@ def test_the_benchmark_times_every_method_and_ends_with_the_ratio(decode_speed, 
     status = decode_speed.main(options)
     captured = capsys.readouterr()
     lines = captured.out.strip().splitlines()
-    for method in ("classic loop", "direct model calls", "compiled step", "batched greedy", "beam search, k=3"):
+    for method in ("classic loop", "direct model calls", "compiled step", "batched greedy", "beam search, k=3",
+                   "numpy, weights only"):
         assert any(line.startswith(method) for line in lines), method
+    numpy_line = re.fullmatch(r"numpy translator, batch 1: [\d.]+ ms per sentence \(budget: at most 1 ms, "
+                              r"(met|NOT met)\); same translations as batched greedy on (\d+) of (\d+) sentences",
+                              lines[-2])
+    assert numpy_line and numpy_line.group(2) == numpy_line.group(3), lines[-2]
     assert "identical translations on the 3-sentence sample" in "\n".join(lines)
     last = LAST_LINE.fullmatch(lines[-1])
     assert last and last.group(2) == "1,000"

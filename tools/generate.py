@@ -73,6 +73,12 @@ HEADERS = {
         "Chapter 7: the encoder-decoder with Luong (dot-product) attention, and its inference models.",
         "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom .text import END, START",
     ),
+    "s2sbook/numpy_translator.py": (
+        "Chapter 8: the trained weights exported (.npz + JSON, no pickle), and the translator redone in numpy\n"
+        "from nothing but them: embedding lookup, LSTM step, dense softmax, greedy decoding; the site's bundle.",
+        "import base64\nimport json\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n\n"
+        "from .data import Vocabulary, encode_source\nfrom .text import END, START, detokenize",
+    ),
 }
 
 

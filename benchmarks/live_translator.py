@@ -1,0 +1,130 @@
+#!/usr/bin/env python
+"""The live translator's budgets, measured in the real browser on the built site.
+
+Method. Serves the built site (``_build/html``, or ``--site``) on 127.0.0.1 and opens chapter 8's page in
+headless Chromium (Debian's, driven by Playwright, as the browser test does). It prints:
+
+- shipped: the bytes of what the page loads for the translator (``s2s_translator.js`` and ``.css``, and the
+  exported weights ``s2s_weights.js``), against 1 MB;
+- ready: milliseconds from the page's load (its document loaded and parsed, DOMContentLoaded, when the
+  translator starts) until the translator can translate (the weights loaded and decoded, the example
+  translated), median of ``--loads`` fresh page loads, against 1 s. Also printed, not budgeted: the same
+  moment counted from navigation start, which adds the theme's own page load (its style sheets and
+  scripts), and the load event;
+- one translation: for each test sentence, ``--repeats`` calls of the page's translator timed together with
+  ``performance.now()`` and divided; the median over the test split, against 1 ms.
+
+Exits with status 1 if any budget is not met, after printing everything.
+
+    python benchmarks/live_translator.py [--site _build/html] [--loads 5] [--repeats 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shutil
+import statistics
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from s2sbook import data
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "chapters/08_nothing_but_the_weights.html"
+SHIPPED = ("_static/s2s_translator.js", "_static/s2s_translator.css", "_static/s2s_weights.js")
+BUDGETS = {"shipped_kb": 1024, "ready_ms": 1000, "translation_ms": 1.0}  # 1 MB, 1 s, 1 ms (1 KB = 1024 bytes)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("S2S_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        sys.exit("no Chromium: `apt-get install chromium`, or set S2S_CHROMIUM to a Chromium or Chrome binary")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{PAGE}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable)
+            ready, content_loaded, load_event = [], [], []
+            for _ in range(loads):
+                context = browser.new_context()  # a fresh context: nothing cached from the last load
+                tab = context.new_page()
+                tab.goto(url, wait_until="load")
+                tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=10_000)
+                ready.append(tab.evaluate("S2S.timings.ready"))
+                navigation = tab.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+                content_loaded.append(navigation["domContentLoadedEventEnd"])
+                load_event.append(navigation["loadEventEnd"])
+                if len(ready) < loads:
+                    context.close()
+            per_sentence = tab.evaluate("""([sentences, repeats]) => sentences.map(s => {
+                S2S.translator.translate(s);  // once untimed
+                const t0 = performance.now();
+                for (let i = 0; i < repeats; i++) S2S.translator.translate(s);
+                return (performance.now() - t0) / repeats; })""", [english, repeats])
+            failed = tab.evaluate("""sentences => sentences.filter(s => S2S.translator.translate(s).error).length""",
+                                  english)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"ready_ms": statistics.median(r - c for r, c in zip(ready, content_loaded, strict=True)),
+            "ready_from_start_ms": statistics.median(ready), "content_loaded_ms": statistics.median(content_loaded),
+            "load_ms": statistics.median(load_event),
+            "translation_ms": statistics.median(per_sentence), "failed": failed}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html", help="the built site")
+    parser.add_argument("--loads", type=int, default=5, help="page loads; the median is kept (default: 5)")
+    parser.add_argument("--repeats", type=int, default=20, help="calls per sentence timed together (default: 20)")
+    args = parser.parse_args(argv)
+    missing = [name for name in SHIPPED if not (args.site / name).is_file()]
+    if not (args.site / PAGE).is_file() or missing:
+        sys.exit(f"no built site with the live translator at {args.site} (missing: {missing or PAGE}); "
+                 "build the book first: jupyter-book build . -W -n --keep-going")
+    sizes = {name: (args.site / name).stat().st_size for name in SHIPPED}
+    ds = data.prepare()
+    english = [ds.corpus.pairs[i][0] for i in ds.split["test"]]
+    result = measure(args.site, english, args.loads, args.repeats)
+    if result["failed"]:
+        sys.exit(f"FAILED: the page could not translate {result['failed']} test sentences")
+
+    shipped_kb = sum(sizes.values()) / 1024
+    for name, size in sizes.items():
+        print(f"{name:30} {size / 1024:8.1f} KB")
+    rows = [
+        ("shipped (weights + code)", shipped_kb, "KB", BUDGETS["shipped_kb"]),
+        (f"ready to translate after load (median of {args.loads})", result["ready_ms"], "ms", BUDGETS["ready_ms"]),
+        (f"one translation (median of {len(english)} test sentences)", result["translation_ms"], "ms",
+         BUDGETS["translation_ms"]),
+    ]
+    print(f"\n{'what':52} {'measured':>10} {'budget':>10}")
+    over = []
+    for what, value, unit, budget in rows:
+        print(f"{what:52} {value:7.3g} {unit:2} {budget:7g} {unit:2} {'ok' if value <= budget else 'OVER'}")
+        if value > budget:
+            over.append(what)
+    print(f"(from navigation start, medians: the page's document loaded at {result['content_loaded_ms']:.0f} ms, "
+          f"the translator was ready at {result['ready_from_start_ms']:.0f} ms, the load event came at "
+          f"{result['load_ms']:.0f} ms)")
+    if over:
+        print(f"FAILED: over budget: {', '.join(over)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
