@@ -63,7 +63,9 @@ def test_command_line_translates_in_a_fresh_process(tiny, saved):
 @pytest.mark.parametrize("sentence, error, message", [
     ("", ValueError, "empty"),
     ("   \t\n", ValueError, "empty"),
-    ("?!", ValueError, "not in the en vocabulary"),
+    ("?", ValueError, "only punctuation"),
+    ("?!...", ValueError, "only punctuation"),
+    ("\u2026 \u00bf", ValueError, "only punctuation"),
     (None, TypeError, "got NoneType"),
     (42, TypeError, "got int"),
     (b"He eats.", TypeError, "got bytes"),
