@@ -38,8 +38,9 @@ class Corpus:
     blank: int = 0
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, reason, text)
 
-    def report(self, shown: int = 10) -> str:
-        text = (f"{self.path}: {self.lines} lines, {len(self.pairs)} pairs, "
+    def report(self, shown: int = 10, full_path: bool = False) -> str:
+        # The summary names the file; an error names it in full, so the reader finds the one to fix.
+        text = (f"{self.path if full_path else self.path.name}: {self.lines} lines, {len(self.pairs)} pairs, "
                 f"{self.blank} blank, {len(self.malformed)} malformed")
         for number, reason, line in self.malformed[:shown]:
             text += f"\n  line {number}: {reason}: {line[:60]!r}"
@@ -93,7 +94,7 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
         else:
             corpus.pairs.append((columns[0].strip(), columns[1].strip()))
     if corpus.malformed and on_error == "raise":
-        raise CorpusError(corpus.report() + "\nFix these lines, or pass on_error='skip' to leave them out "
+        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' to leave them out "
                           "(they stay counted in Corpus.malformed).")
     if not corpus.pairs:
         raise CorpusError(f"{path}: no sentence pairs in {corpus.lines} lines ({corpus.blank} blank, "
