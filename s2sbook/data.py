@@ -94,8 +94,8 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
         else:
             corpus.pairs.append((columns[0].strip(), columns[1].strip()))
     if corpus.malformed and on_error == "raise":
-        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' to leave them out "
-                          "(they stay counted in Corpus.malformed).")
+        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' to leave "
+                          "them out (they stay counted in Corpus.malformed).")
     if not corpus.pairs:
         raise CorpusError(f"{path}: no sentence pairs in {corpus.lines} lines ({corpus.blank} blank, "
                           f"{len(corpus.malformed)} malformed). A corpus holds one pair per line, "
