@@ -6,6 +6,13 @@ then loads it, so one run never trains the same model twice. The cache key is ma
 runs: the source of the build and fit functions (and of every function, class and constant of the
 book they reach), the recipe, the corpus bytes and the library versions. So a reader who edits
 chapter 2's code, or passes another build function, gets a model of their own, never a stale one.
+
+The cache heals rather than refuses, because everything in it can be made again: a model folder that
+is incomplete (no ``meta.json``, a missing file), whose files are not what was saved (``meta.json``
+holds their SHA-256) or whose model does not load is moved aside to ``broken-model-KEY-TIME`` (kept
+for a look, never read again) and the model is trained again, with a message saying so. Scratch
+folders left by a killed save are removed. Only a lock held by a live process for longer than
+``lock_timeout`` stops a run, with a message saying which lock and what to do.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import shutil
 import sys
 import time
 import types
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +41,10 @@ from .models import build_training_model
 from .training import RECIPE, set_seed, train_model
 
 CACHE_ENV = "S2S_CACHE"
+MODEL_FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "history.json")  # meta.json vouches for them
+# What reading a damaged model folder raises (json's and Unicode's errors are ValueErrors); anything
+# else is a bug, and is not taken for damage.
+DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 PLAIN_VALUES = (int, float, str, bool, type(None), tuple, list, dict)
 
 
@@ -109,20 +121,81 @@ class Trained:
     meta: dict
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _damage(directory: Path) -> str | None:
+    """What is wrong with a cached model folder, or None. ``meta.json`` is written last, so without it
+    the folder was never finished; with it, every file must be there and be the bytes that were saved."""
+    if not (directory / "meta.json").is_file():
+        return "it has no meta.json, so its save never finished"
+    try:
+        meta = json.loads((directory / "meta.json").read_text())
+        hashes = meta.get("files", {})  # older caches recorded no hashes; loading them still checks a lot
+    except DAMAGE_ERRORS as error:
+        return f"its meta.json does not read ({error})"
+    missing = [name for name in MODEL_FILES if not (directory / name).is_file()]
+    if missing:
+        return f"it has no {', '.join(missing)}"
+    changed = [name for name, digest in hashes.items() if _sha256(directory / name) != digest]
+    if changed:
+        return f"{', '.join(changed)} changed since the save (SHA-256 differs from meta.json)"
+    return None
+
+
+class CorpusMismatchError(ValueError):
+    """Intact cached vocabularies that differ from the corpus's: a key that missed a change, not damage."""
+
+
 def _load(directory: Path, data: Dataset) -> Trained:
     for name, vocab in (("en_vocab.json", data.en_vocab), ("fr_vocab.json", data.fr_vocab)):
         if Vocabulary.load(directory / name) != vocab:
-            raise ValueError(f"{directory / name} does not match the corpus; delete {directory} to retrain.")
+            raise CorpusMismatchError(f"{directory / name} does not match the corpus; delete {directory} to "
+                                      "retrain.")
     fullmodel = keras.models.load_model(directory / "fullmodel.keras", compile=False)
     history = json.loads((directory / "history.json").read_text())
     meta = json.loads((directory / "meta.json").read_text())
     return Trained(fullmodel, data, history, directory, meta)
 
 
+def _move_aside(directory: Path) -> Path:
+    aside = directory.parent / f"broken-{directory.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    os.replace(directory, aside)
+    return aside
+
+
+def _scratch_prefix(directory: Path) -> str:
+    return f".tmp-{directory.name}-"
+
+
+def _remove_stale_scratch(directory: Path) -> list[Path]:
+    """Remove scratch folders of saves that died: this key's, all of them (only the lock holder, which
+    is this process, saves it), and any other key's whose process no longer runs."""
+    removed = []
+    for scratch in directory.parent.glob(".tmp-model-*"):
+        pid = scratch.name.rpartition("-")[2]
+        mine = scratch.name.startswith(_scratch_prefix(directory))
+        if mine or (pid.isdigit() and not _alive(int(pid))):
+            shutil.rmtree(scratch, ignore_errors=True)
+            removed.append(scratch)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
 def _save(directory: Path, fullmodel: keras.Model, data: Dataset, history: dict, meta: dict) -> None:
     """Write everything into a scratch folder, then rename it into place in one atomic step: a crash
     half-way leaves no folder that a later call would take for a trained model."""
-    scratch = directory.parent / f".tmp-{directory.name}-{os.getpid()}"
+    scratch = directory.parent / f"{_scratch_prefix(directory)}{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
     try:
@@ -130,6 +203,7 @@ def _save(directory: Path, fullmodel: keras.Model, data: Dataset, history: dict,
         data.en_vocab.save(scratch / "en_vocab.json")
         data.fr_vocab.save(scratch / "fr_vocab.json")
         (scratch / "history.json").write_text(json.dumps(history))
+        meta["files"] = {name: _sha256(scratch / name) for name in MODEL_FILES}
         (scratch / "meta.json").write_text(json.dumps(meta, indent=1))
         os.replace(scratch, directory)
     finally:
@@ -151,14 +225,37 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print(f"Another process is training model {key}; waiting for it (up to {lock_timeout:.0f} s).")
-        lock.acquire(timeout=lock_timeout)
+        print(f"Another process is training model {key}; waiting for it (up to {lock_timeout:g} s).")
+        try:
+            lock.acquire(timeout=lock_timeout)
+        except Timeout:
+            # The operating system releases the lock of a process that dies, so a live process holds it.
+            raise TimeoutError(
+                f"waited {lock_timeout:g} s for {lock.lock_file}, held by another process that is still "
+                f"running (training model {key}, or stuck). Let it finish, or stop it (a notebook kernel "
+                "or a python process using this cache folder), then run again; "
+                "load_or_train(lock_timeout=...) waits longer.") from None
     try:
-        if (directory / "meta.json").is_file():
-            trained = _load(directory, data)
-            print(f"Loaded model {key} ({build.__name__}) from the cache; "
-                  f"an earlier run trained it in {trained.meta['train_seconds']:.0f} s.")
-            return trained
+        removed = _remove_stale_scratch(directory)
+        if removed:
+            print(f"Removed {len(removed)} scratch folder(s) of saves that did not finish: "
+                  f"{', '.join(p.name for p in removed)}.")
+        if directory.exists():
+            problem = _damage(directory)
+            if problem is None:
+                try:
+                    trained = _load(directory, data)
+                except CorpusMismatchError:
+                    raise  # retraining would hide a bug of the cache key: refuse, and say how to go on
+                except DAMAGE_ERRORS as error:
+                    problem = f"it does not load ({type(error).__name__}: {str(error)[:200]})"
+            if problem is None:
+                print(f"Loaded model {key} ({build.__name__}) from the cache; "
+                      f"an earlier run trained it in {trained.meta['train_seconds']:.0f} s.")
+                return trained
+            aside = _move_aside(directory)
+            print(f"The cached model {key} is damaged: {problem}. Moved it to {aside} (delete it when you "
+                  "like) and training the model again.")
         print(f"Training model {key} ({build.__name__}): nothing in the cache was trained with this code, "
               f"recipe and corpus.")
         set_seed(recipe["seed"])
@@ -169,6 +266,8 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
                 "pairs": len(data.corpus.pairs), "train_seconds": round(time.perf_counter() - started, 1)}
         _save(directory, fullmodel, data, history, meta)
         print(f"Trained model {key} ({build.__name__}) in {meta['train_seconds']:.0f} s and cached it.")
-        return Trained(fullmodel, data, history, directory, meta)
+        # The model as the cache holds it (loaded, not compiled), as a later call returns it: a chapter then
+        # behaves the same whether it trained the model or not (a compiled model also saves its optimizer).
+        return _load(directory, data)
     finally:
         lock.release()

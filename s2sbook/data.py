@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
 # One setting points the whole book at another corpus, e.g. the real fra.txt from manythings.org/anki.
 CORPUS_ENV = "S2S_CORPUS"
+WORD = re.compile(r"\w")  # a token with a letter or digit is a word; the others are punctuation
 
 
 def corpus_path() -> Path:
@@ -36,11 +38,16 @@ class Corpus:
     blank: int = 0
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, reason, text)
 
-    def report(self) -> str:
-        text = (f"{self.path.name}: {self.lines} lines, {len(self.pairs)} pairs, "
+    def report(self, shown: int = 10, full_path: bool = False) -> str:
+        # The summary names the file; an error names it in full, so the reader finds the one to fix.
+        text = (f"{self.path if full_path else self.path.name}: {self.lines} lines, {len(self.pairs)} pairs, "
                 f"{self.blank} blank, {len(self.malformed)} malformed")
-        for number, reason, line in self.malformed[:10]:
+        for number, reason, line in self.malformed[:shown]:
             text += f"\n  line {number}: {reason}: {line[:60]!r}"
+        if len(self.malformed) > shown:
+            # The total is in the first line; this says the list is cut, and where the rest are.
+            rest = self.malformed[shown:]
+            text += f"\n  and {len(rest)} more malformed lines (lines {rest[0][0]} to {rest[-1][0]})"
         return text
 
 
@@ -62,33 +69,65 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
         raise FileNotFoundError(
             f"No corpus at {path}. The book ships data/eng-fra.tsv; to use another file, "
             f"set the environment variable {CORPUS_ENV} to its path.")
-    text = path.read_bytes().decode("utf-8-sig")
+    text = _decode_corpus(path, path.read_bytes())
     corpus = Corpus(pairs=[], path=path)
     # split("\n"), not splitlines(): the latter also breaks on U+2028, U+0085 and friends inside a sentence.
-    lines = text.split("\n")
+    lines = [line.rstrip("\r") for line in text.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
-    for number, line in enumerate(lines, start=1):
-        line = line.rstrip("\r")
+    rows = [line.split("\t") if line.strip() else None for line in lines]
+    # A file is 3-column (Tatoeba's current format) when most of its pairs have an attribution; a
+    # 2-column line there only lacks one. In a 2-column file a third column is a stray tab inside a
+    # sentence, which would make the French an "attribution" and the English half a sentence.
+    three_columns = sum(len(r) == 3 for r in rows if r) > sum(len(r) == 2 for r in rows if r)
+    for number, (line, columns) in enumerate(zip(lines, rows, strict=True), start=1):
         corpus.lines += 1
-        if not line.strip():
+        if columns is None:
             corpus.blank += 1
-            continue
-        columns = line.split("\t")
-        if len(columns) not in (2, 3):
+        elif len(columns) not in (2, 3):
             corpus.malformed.append((number, f"expected 2 or 3 tab-separated columns, got {len(columns)}", line))
+        elif len(columns) == 3 and not three_columns:
+            corpus.malformed.append((number, "3 columns in a file of 2-column lines (a tab inside a sentence?)",
+                                     line))
         elif not columns[0].strip() or not columns[1].strip():
             corpus.malformed.append((number, "empty English or French sentence", line))
         else:
             corpus.pairs.append((columns[0].strip(), columns[1].strip()))
     if corpus.malformed and on_error == "raise":
-        raise CorpusError(corpus.report() + "\nFix these lines, or pass on_error='skip' to leave them out "
-                          "(they stay counted in Corpus.malformed).")
+        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' to leave "
+                          "them out (they stay counted in Corpus.malformed).")
+    if not corpus.pairs:
+        raise CorpusError(f"{path}: no sentence pairs in {corpus.lines} lines ({corpus.blank} blank, "
+                          f"{len(corpus.malformed)} malformed). A corpus holds one pair per line, "
+                          "'English TAB French [TAB attribution]', like data/eng-fra.tsv.")
     return corpus
+
+
+def _decode_corpus(path: Path, raw: bytes) -> str:
+    """UTF-8 (with or without a BOM), or an error naming the line, the bytes and the fix."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        bad = raw[error.start:error.end]
+        raise CorpusError(
+            f"{path}: line {line}, byte {column} of the line ({bad!r}) is not UTF-8, so the file is in "
+            "another encoding (latin-1 or Windows-1252, or UTF-16). Convert it to UTF-8, e.g. "
+            f"iconv -f latin1 -t utf-8 {path} > fixed.tsv, and point {CORPUS_ENV} at the result.") from None
 
 
 class UnknownWordsError(ValueError):
     """Raised when a sentence holds words the vocabulary has never seen."""
+
+
+MAX_LISTED = 10  # unknown words quoted in one message
+
+
+def shorten(value, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters: messages quote input, and input can be huge."""
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 4] + "...'"
 
 
 class Vocabulary:
@@ -115,9 +154,13 @@ class Vocabulary:
     def encode(self, tokens: list[str]) -> list[int]:
         unknown = sorted({t for t in tokens if t not in self.index})
         if unknown:
+            # A message quotes a few words, each cut short: input can be a 100,000-character "word".
+            listed = ", ".join(shorten(t) for t in unknown[:MAX_LISTED])
+            if len(unknown) > MAX_LISTED:
+                listed += f" and {len(unknown) - MAX_LISTED} more"
             raise UnknownWordsError(
                 f"{len(unknown)} word(s) not in the {self.language} vocabulary of {len(self)} tokens: "
-                f"{', '.join(map(repr, unknown))}. The model can only read words it was trained on: "
+                f"{listed}. The model can only read words it was trained on: "
                 "rephrase with known words, or add sentences with them to the corpus and retrain.")
         return [self.index[t] for t in tokens]
 
@@ -134,8 +177,18 @@ class Vocabulary:
         if not path.is_file():
             raise FileNotFoundError(
                 f"No vocabulary file at {path}; chapter 1 (or s2sbook.cache.load_or_train) writes it.")
-        content = json.loads(path.read_text(encoding="utf-8"))
-        return cls(content["tokens"], content["language"])
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(content, dict) or set(content) != {"language", "tokens"}:
+                raise ValueError('expected an object {"language": ..., "tokens": [...]}')
+            tokens, language = content["tokens"], content["language"]
+            if not isinstance(language, str) or not isinstance(tokens, list) or not all(
+                    isinstance(t, str) for t in tokens):
+                raise ValueError('"language" must be a string and "tokens" a list of strings')
+            return cls(tokens, language)
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors too
+            raise ValueError(f"{path} is not a vocabulary file: {error}. Vocabulary.save writes one; "
+                             "save it again rather than editing it by hand.") from None
 
 
 @dataclass
@@ -175,8 +228,13 @@ def prepare(path: str | os.PathLike | None = None, seed: int = SEED) -> Dataset:
     max_len_en = max(map(len, en_tokens))
     max_len_fr = max(map(len, fr_tokens))
     arrays = make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr)
-    return Dataset(corpus, en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr,
-                   *arrays, split_indices(len(corpus.pairs), seed))
+    split = split_indices(len(corpus.pairs), seed)
+    empty = [name for name, rows in split.items() if not len(rows)]
+    if empty:
+        raise CorpusError(f"{corpus.path}: {len(corpus.pairs)} pairs are too few to split into training, "
+                          f"validation and test sets (the {' and '.join(empty)} set would be empty). "
+                          "Use a corpus of at least a few dozen pairs.")
+    return Dataset(corpus, en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr, *arrays, split)
 
 
 def encode_source(sentence: str, en_vocab: Vocabulary, max_len_en: int) -> np.ndarray:
@@ -186,6 +244,9 @@ def encode_source(sentence: str, en_vocab: Vocabulary, max_len_en: int) -> np.nd
     tokens = tokenize(sentence)
     if not tokens:
         raise ValueError("the sentence is empty: give at least one English word")
+    if not any(WORD.search(t) for t in tokens):
+        # The vocabulary knows "?" and ".", so without this check "?!" would be translated into a sentence.
+        raise ValueError(f"the sentence {shorten(sentence)} is only punctuation: give at least one English word")
     if len(tokens) > max_len_en:
         raise ValueError(f"the sentence has {len(tokens)} tokens; the model was trained on at most "
                          f"{max_len_en}. Split it into shorter sentences.")

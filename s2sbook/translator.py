@@ -1,19 +1,39 @@
 """Chapter 5: a trained model saved as files, loaded in a fresh process, and a ``translate()`` to call.
 
-A saved translator is a folder of four files: ``fullmodel.keras`` (the training model, config and
-weights), ``en_vocab.json`` and ``fr_vocab.json``, and ``limits.json`` (the longest English input the
-model was trained on, and how many French tokens to decode at most). The inference models are not
+A saved translator is a folder of five files: ``fullmodel.keras`` (the training model, config and
+weights), ``en_vocab.json`` and ``fr_vocab.json``, ``limits.json`` (the longest English input the
+model was trained on, and how many French tokens to decode at most), and ``manifest.json``, written
+last, with the SHA-256 of the four others and the model's architecture. ``Translator.load`` refuses a
+folder whose files do not match its manifest: a model and vocabularies from different saves translate
+garbage without any error, so they must prove they belong together. The inference models are not
 saved: ``Translator`` rebuilds them from ``fullmodel``'s layers by name, so they share its weights.
 
-Command line: ``python -m s2sbook.translator FOLDER "He eats." ...`` (or ``--input FILE``).
+What each bad input gets (``translate`` raises it; ``translate_batch(..., on_error="report")`` puts it
+in ``Translation.error`` or ``Translation.warning``):
+
+- not a string: ``TypeError``; empty, only punctuation, or longer than the model was trained on:
+  ``ValueError``; words the model never saw: ``UnknownWordsError`` (a ``ValueError``);
+- an output without a single French word (empty, or only punctuation): ``EmptyTranslationError``
+  (a ``ValueError``); never an empty string returned as a translation;
+- an output cut at ``max_decoder_len`` tokens before ``_END``: returned, with a
+  ``TruncatedTranslationWarning`` (``translate``) or ``Translation.warning`` (``translate_batch``).
+
+Command line: ``python -m s2sbook.translator FOLDER "He eats." ...`` (or ``--input FILE``). It prints
+one line per sentence (an empty line for one it could not translate) and exits with status 0 when all
+were translated, 1 when some were not (or were cut short, with ``--strict``), 2 when it could not
+start (no such folder, a broken folder, an unreadable input file); every problem goes to standard
+error as one line naming the sentence, never as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import hashlib
 import json
 import os
 import sys
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,27 +41,45 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import Dataset, Vocabulary, encode_source
+from .data import WORD, Dataset, Vocabulary, encode_source, shorten
 from .decoding import decode_batch
-from .models import inference_models
-from .text import detokenize
+from .models import build_training_model, inference_models
+from .text import END, START, detokenize
 
 MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json"
-LIMITS_FILE = "limits.json"
+LIMITS_FILE, MANIFEST_FILE = "limits.json", "manifest.json"
+SAVED_FILES = (MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE, LIMITS_FILE)  # the files the manifest vouches for
+MANIFEST_FORMAT = 1
 SAVE_HINT = "Save a translator with Translator.save(folder) (chapter 5), or point at a folder that holds one."
+TOGETHER_HINT = ("A model and its vocabularies only work together if they were saved together: save them again "
+                 "with Translator.save(folder), or copy the whole folder again.")
+# The layer settings that make two models of the same layers differ; with each layer's name and class
+# they are the "architecture" of the manifest.
+ARCHITECTURE_SETTINGS = ("input_dim", "output_dim", "mask_zero", "units", "return_sequences", "return_state",
+                         "activation")
 
 
 class BadSentencesError(ValueError):
     """Raised by ``translate_batch`` when some sentences cannot be translated; lists every one of them."""
 
 
+class EmptyTranslationError(ValueError):
+    """The model's output holds no French word: an empty string is not a translation."""
+
+
+class TruncatedTranslationWarning(UserWarning):
+    """The output reached ``max_decoder_len`` tokens without ``_END``: it may be cut short."""
+
+
 @dataclass
 class Translation:
-    """One sentence of a batch: its French, or the reason it could not be translated."""
+    """One sentence of a batch: its French, or the reason it could not be translated (``error``); a
+    translation that may be incomplete carries a ``warning``."""
 
     source: object
     french: str | None
     error: str | None = None
+    warning: str | None = None
 
 
 class Translator:
@@ -49,7 +87,25 @@ class Translator:
 
     def __init__(self, fullmodel: keras.Model, en_vocab: Vocabulary, fr_vocab: Vocabulary,
                  max_len_en: int, max_decoder_len: int):
+        max_len_en, max_decoder_len = _limit("max_len_en", max_len_en), _limit("max_decoder_len", max_decoder_len)
+        for vocab, language in ((en_vocab, "en"), (fr_vocab, "fr")):
+            if vocab.language != language:
+                raise ValueError(f"the {language} vocabulary given is marked {vocab.language!r}: are the English "
+                                 "and French vocabularies swapped?")
+        missing = [token for token in (START, END) if token not in fr_vocab.index]
+        if missing:
+            raise ValueError(f"the French vocabulary has no {' and no '.join(missing)}: decoding starts with "
+                             f"{START} and stops at {END}, so it cannot come from chapter 1's prepare(). "
+                             "Save the vocabularies that were trained with the model.")
         self.encoder_model, self.decoder_model = inference_models(fullmodel)  # names every missing layer
+        expected = _expected_architecture(fullmodel)
+        if architecture(fullmodel) != expected:
+            mine, theirs = {tuple(x[:2]) for x in architecture(fullmodel)}, {tuple(x[:2]) for x in expected}
+            extra = ", ".join(name for name, _ in sorted(mine - theirs)) or "none"
+            raise ValueError(
+                f"{fullmodel.name} is not the classic encoder-decoder of build_training_model (layers it has "
+                f"that that model lacks or has with other settings: {extra}). Translator decodes only that "
+                "model; chapter 7's attention model decodes with greedy_with_attention.")
         for vocab, layer_name in ((en_vocab, "encoder_embedding"), (fr_vocab, "decoder_embedding")):
             rows = fullmodel.get_layer(layer_name).input_dim
             if rows != len(vocab):
@@ -58,7 +114,7 @@ class Translator:
                     f"{rows} rows: they come from different trainings. Save the model and its vocabularies "
                     "together (Translator.save) and load them from the same folder.")
         self.fullmodel, self.en_vocab, self.fr_vocab = fullmodel, en_vocab, fr_vocab
-        self.max_len_en, self.max_decoder_len = int(max_len_en), int(max_decoder_len)
+        self.max_len_en, self.max_decoder_len = max_len_en, max_decoder_len
 
     @classmethod
     def from_dataset(cls, fullmodel: keras.Model, data: Dataset) -> Translator:
@@ -68,106 +124,257 @@ class Translator:
     def save(self, folder: str | os.PathLike) -> Path:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        # The manifest goes first (removed) and last (written): a save that dies half-way leaves a
+        # folder that load refuses, never one whose files come from two saves.
+        (folder / MANIFEST_FILE).unlink(missing_ok=True)
         self.fullmodel.save(folder / MODEL_FILE)
         self.en_vocab.save(folder / EN_VOCAB_FILE)
         self.fr_vocab.save(folder / FR_VOCAB_FILE)
         limits = {"max_len_en": self.max_len_en, "max_decoder_len": self.max_decoder_len}
         (folder / LIMITS_FILE).write_text(json.dumps(limits, indent=1))
+        manifest = {"format": MANIFEST_FORMAT, "files": {name: _sha256(folder / name) for name in SAVED_FILES},
+                    "architecture": architecture(self.fullmodel)}
+        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
         return folder
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> Translator:
-        """Everything from files: nothing left in memory by a training run is needed."""
+        """Everything from files: nothing left in memory by a training run is needed. Each file is
+        checked for what it must hold (the error names the file), then against the manifest, so that
+        files from different saves are refused before the model is even read."""
         folder = Path(folder)
         if not folder.is_dir():
             raise FileNotFoundError(f"there is no folder {folder}. {SAVE_HINT}")
-        missing = [name for name in (MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE, LIMITS_FILE)
-                   if not (folder / name).is_file()]
+        missing = [name for name in (*SAVED_FILES, MANIFEST_FILE) if not (folder / name).is_file()]
+        if missing == [MANIFEST_FILE]:
+            raise FileNotFoundError(
+                f"{folder} has no {MANIFEST_FILE}, the list of what was saved together: it was written by an "
+                "older s2sbook, by hand, or by a save that did not finish. Load the model and vocabularies "
+                "you trust and save them again with Translator.save(folder).")
         if missing:
             raise FileNotFoundError(f"{folder} has no {', '.join(missing)}. {SAVE_HINT}")
+        manifest = _read_manifest(folder / MANIFEST_FILE)
+        limits = _read_limits(folder / LIMITS_FILE)
+        en_vocab, fr_vocab = Vocabulary.load(folder / EN_VOCAB_FILE), Vocabulary.load(folder / FR_VOCAB_FILE)
+        if not zipfile.is_zipfile(folder / MODEL_FILE):
+            raise ValueError(_corrupt(folder / MODEL_FILE))
+        changed = [name for name in SAVED_FILES if _sha256(folder / name) != manifest["files"][name]]
+        if changed:
+            raise ValueError(
+                f"{folder}: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not what Translator.save "
+                f"wrote with the other files (the SHA-256 differs from {MANIFEST_FILE}): truncated, edited, or "
+                f"copied from another save. {TOGETHER_HINT}")
         fullmodel = _load_model(folder / MODEL_FILE)
-        limits = json.loads((folder / LIMITS_FILE).read_text())
         try:
-            return cls(fullmodel, Vocabulary.load(folder / EN_VOCAB_FILE), Vocabulary.load(folder / FR_VOCAB_FILE),
-                       limits["max_len_en"], limits["max_decoder_len"])
+            translator = cls(fullmodel, en_vocab, fr_vocab, limits["max_len_en"], limits["max_decoder_len"])
         except ValueError as error:
             raise ValueError(f"{folder}: {error}") from error
+        if architecture(fullmodel) != manifest["architecture"]:
+            raise ValueError(f"{folder}: the model in {MODEL_FILE} is not the architecture {MANIFEST_FILE} "
+                             f"records. {TOGETHER_HINT}")
+        return translator
 
     def encode(self, sentence: str) -> np.ndarray:
         """Same normalisation and tokens as training; a clear error for anything the model cannot read."""
         return encode_source(sentence, self.en_vocab, self.max_len_en)
 
     def translate(self, sentence: str) -> str:
-        """One English sentence -> French. Raises TypeError or ValueError (with the fix) on bad input."""
-        return self._decode(self.encode(sentence))[0]
+        """One English sentence -> French. Raises TypeError or ValueError (with the fix) on bad input,
+        EmptyTranslationError when the model gives no French word; warns when the output is cut short."""
+        result = self._finish([Translation(sentence, None)], [self.encode(sentence)])[0]
+        if result.error:
+            raise EmptyTranslationError(result.error.partition(": ")[2])
+        if result.warning:
+            warnings.warn(result.warning, TruncatedTranslationWarning, stacklevel=2)
+        return result.french
 
     def translate_batch(self, sentences, on_error: str = "raise") -> list[Translation]:
         """Many sentences at once. One bad sentence never vanishes: with ``on_error="raise"`` the call
-        fails listing every bad sentence; with ``"report"`` the others are translated and the bad ones
-        come back with their error."""
-        if isinstance(sentences, str):
-            raise TypeError("translate_batch() takes a list of sentences; for one sentence call translate()")
+        fails listing every bad sentence (bad input, or no French word out); with ``"report"`` the others
+        are translated and the bad ones come back with their error. A translation cut at the length
+        limit comes back with a ``warning`` either way."""
+        if isinstance(sentences, (str, bytes, bytearray)):
+            raise TypeError(f"translate_batch() takes a list of sentences, not one {type(sentences).__name__} "
+                            "object; for one sentence call translate()"
+                            + ("" if isinstance(sentences, str) else ", with the bytes decoded to str first"))
         if on_error not in ("raise", "report"):
             raise ValueError(f"on_error must be 'raise' or 'report', not {on_error!r}")
-        results, rows, good = [], [], []
+        try:
+            sentences = list(sentences)
+        except TypeError:
+            raise TypeError(f"translate_batch() takes a list of sentences, got {type(sentences).__name__}") from None
+        results, rows = [], []
         for sentence in sentences:
+            results.append(Translation(sentence, None))
             try:
                 rows.append(self.encode(sentence))
-                good.append(len(results))
-                results.append(Translation(sentence, None))
             except (TypeError, ValueError) as error:
-                results.append(Translation(sentence, None, f"{type(error).__name__}: {error}"))
+                results[-1].error = f"{type(error).__name__}: {error}"
+        self._finish([r for r in results if not r.error], rows)
         bad = [(i, r) for i, r in enumerate(results) if r.error]
         if bad and on_error == "raise":
-            lines = "\n".join(f"  sentence {i} {_shorten(r.source)}: {r.error}" for i, r in bad)
+            lines = "\n".join(f"  sentence {i} {shorten(r.source)}: {r.error}" for i, r in bad)
             raise BadSentencesError(f"{len(bad)} of {len(results)} sentences cannot be translated:\n{lines}\n"
                                     "Fix them, or pass on_error='report' to translate the others.")
-        if rows:
-            for i, french in zip(good, self._decode(np.concatenate(rows)), strict=True):
-                results[i].french = french
         return results
 
-    def _decode(self, encoder_input_data: np.ndarray) -> list[str]:
-        tokens = decode_batch(encoder_input_data, self.encoder_model, self.decoder_model,
-                              self.fr_vocab, self.max_decoder_len)
-        return [detokenize(t) for t in tokens]
+    def _finish(self, results: list[Translation], rows: list[np.ndarray]) -> list[Translation]:
+        """Decode ``rows`` into ``results``: French, or an error for no word, and a warning when cut short."""
+        if not rows:
+            return results
+        outputs = decode_batch(np.concatenate(rows), self.encoder_model, self.decoder_model, self.fr_vocab,
+                               self.max_decoder_len)
+        for result, tokens in zip(results, outputs, strict=True):
+            french = detokenize(tokens)
+            if not any(WORD.search(t) for t in tokens):
+                result.error = (f"{EmptyTranslationError.__name__}: the model's output {french!r} holds no French "
+                                "word, so there is no translation to give. Rephrase the sentence; the model "
+                                "translates sentences like those it was trained on best.")
+                continue
+            result.french = french
+            if len(tokens) >= self.max_decoder_len:  # decode_batch stops there; an ended output is shorter
+                result.warning = (f"the translation reached the limit of {self.max_decoder_len} French tokens "
+                                  f"without {END}: it may be cut short. Split the sentence into shorter ones.")
+        return results
 
 
-def _shorten(value, width: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[:width - 4] + "...'"
+def architecture(model: keras.Model) -> list[list]:
+    """Each layer's name, class and the settings that shape it: what the manifest records of a model."""
+    return [[layer.name, type(layer).__name__,
+             {k: v for k, v in layer.get_config().items() if k in ARCHITECTURE_SETTINGS}] for layer in model.layers]
+
+
+def _expected_architecture(fullmodel: keras.Model) -> list[list]:
+    """The architecture ``build_training_model`` gives for ``fullmodel``'s sizes (the layers exist:
+    ``inference_models`` found them)."""
+    def setting(layer, name):
+        return fullmodel.get_layer(layer).get_config()[name]
+
+    reference = build_training_model(setting("encoder_embedding", "input_dim"),
+                                     setting("decoder_embedding", "input_dim"),
+                                     setting("decoder_lstm", "units"), setting("decoder_embedding", "output_dim"))
+    return architecture(reference)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _limit(name: str, value) -> int:
+    # bool is an int to Python, and a float limit would be cut silently by range(): both are refused.
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise ValueError(f"{path} is not valid JSON ({error}), so it is not {what}. {SAVE_HINT}") from None
+
+
+def _read_limits(path: Path) -> dict:
+    limits = _read_json(path, "a limits file")
+    if not isinstance(limits, dict) or set(limits) != {"max_len_en", "max_decoder_len"}:
+        raise ValueError(f"{path} must hold exactly {{\"max_len_en\": ..., \"max_decoder_len\": ...}}, "
+                         f"not {shorten(limits, 80)}. {SAVE_HINT}")
+    try:
+        return {name: _limit(name, value) for name, value in limits.items()}
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}. {SAVE_HINT}") from None
+
+
+def _read_manifest(path: Path) -> dict:
+    manifest = _read_json(path, "a manifest")
+    if (not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT
+            or not isinstance(manifest.get("files"), dict) or set(manifest["files"]) != set(SAVED_FILES)
+            or not isinstance(manifest.get("architecture"), list)):
+        raise ValueError(f"{path} is not a manifest written by Translator.save (format {MANIFEST_FORMAT}, the "
+                         f"SHA-256 of {', '.join(SAVED_FILES)} and the architecture). {TOGETHER_HINT}")
+    return manifest
+
+
+def _corrupt(path: Path) -> str:
+    # Keras reports a truncated or non-zip file as "File not found", which sends readers looking for
+    # the wrong problem: name it for what it is.
+    return (f"{path} is not a readable .keras file (truncated or corrupt). Save the model again with "
+            "Translator.save(), or copy the file again.")
 
 
 def _load_model(path: Path) -> keras.Model:
-    # Keras reports a truncated or non-zip file as "File not found", which sends readers looking for
-    # the wrong problem: name it for what it is.
-    corrupt = (f"{path} is not a readable .keras file (truncated or corrupt). Save the model again with "
-               "Translator.save(), or copy the file again.")
     if not zipfile.is_zipfile(path):
-        raise ValueError(corrupt)
+        raise ValueError(_corrupt(path))
     try:
         return keras.models.load_model(path, compile=False)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{corrupt} Keras said: {error}") from error
+        raise ValueError(f"{_corrupt(path)} Keras said: {error}") from error
+
+
+def read_sentences(raw: bytes, name: str, encoding: str | None = None) -> list[str]:
+    """The lines of an ``--input`` file: UTF-8, or whatever its byte-order mark says (UTF-8 or UTF-16),
+    or ``encoding``; a ValueError naming the file, the line and the fix for anything else."""
+    if encoding is None:
+        for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                           (codecs.BOM_UTF16_BE, "utf-16")):
+            if raw.startswith(bom):
+                encoding = codec
+                break
+    if encoding is None and b"\x00" in raw:
+        # ASCII in UTF-16 is valid UTF-8 with a NUL after every letter: decoding would not fail, but no
+        # sentence would be known.
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise ValueError(f"{name}: line {line} holds NUL bytes: it looks like UTF-16 without a byte-order mark. "
+                         "Pass --encoding utf-16-le (or utf-16-be), or save the file as UTF-8.")
+    try:
+        text = raw.decode(encoding or "utf-8")
+    except (UnicodeDecodeError, LookupError) as error:
+        if isinstance(error, LookupError):
+            raise ValueError(f"--encoding {encoding}: {error}") from None
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"{name}: line {line} is not {encoding or 'UTF-8'} (bytes {raw[error.start:error.end]!r}); "
+                         "if it is latin-1 or Windows-1252, pass --encoding latin-1 (or cp1252), or save the "
+                         "file as UTF-8.") from None
+    # A BOM read through an explicit --encoding utf-8 would be a first "word" of '\ufeff'.
+    lines = [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m s2sbook.translator", description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", help="a folder written by Translator.save()")
     parser.add_argument("sentences", nargs="*", help="English sentences to translate")
-    parser.add_argument("--input", type=argparse.FileType("r", encoding="utf-8"),
+    parser.add_argument("--input", metavar="FILE",
                         help="a file of English sentences, one per line ('-' for standard input)")
-    args = parser.parse_args(argv)
-    sentences = list(args.sentences) + ([line.rstrip("\n") for line in args.input] if args.input else [])
-    if not sentences:
-        parser.error("give sentences to translate, or --input FILE")
-    failed = 0
-    for i, result in enumerate(Translator.load(args.folder).translate_batch(sentences, on_error="report")):
+    parser.add_argument("--encoding", help="of the --input file (default: UTF-8, or what its byte-order mark says)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a translation is cut at the length limit, too")
+    args = parser.parse_intermixed_args(argv)  # options may come after sentences, and sentences after options
+    # Each sentence is named by where it came from, so a message points at the right line.
+    labelled = [(f"argument {i}", s) for i, s in enumerate(args.sentences, start=1)]
+    try:
+        if args.input:
+            name = "standard input" if args.input == "-" else args.input
+            raw = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()
+            labelled += [(f"{name} line {i}", s)
+                         for i, s in enumerate(read_sentences(raw, name, args.encoding), start=1)]
+        if not labelled:
+            parser.error("give sentences to translate, or --input FILE")
+        translator = Translator.load(args.folder)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = translator.translate_batch([s for _, s in labelled], on_error="report")
+    failed = warned = 0
+    for (label, _), result in zip(labelled, results, strict=True):
         if result.error:
             failed += 1
-            print(f"line {i + 1}: {result.error}", file=sys.stderr)
+            print(f"{label}: {result.error}", file=sys.stderr)
+        if result.warning:
+            warned += 1
+            print(f"{label}: warning: {result.warning}", file=sys.stderr)
         print(result.french or "")
-    return 1 if failed else 0
+    return 1 if failed or (warned and args.strict) else 0
 
 
 if __name__ == "__main__":

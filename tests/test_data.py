@@ -140,3 +140,78 @@ def test_detokenize_undoes_the_spaces_of_tokenize():
     tokens = ["est", "-", "ce", "qu'", "il", "a", "bu", "l'", "eau", "?"]
     assert detokenize(tokens) == "est-ce qu'il a bu l'eau ?"
     assert detokenize(data.tokenize("Il mange la pomme.")) == "il mange la pomme."
+
+
+# Corpus faults: each message names the file, the line (when there is one) and the fix.
+def test_an_empty_or_blank_only_corpus_is_named_not_a_max_of_nothing(tmp_path):
+    for text in ("", "\n  \n\t\n"):
+        path = write(tmp_path, text)
+        with pytest.raises(data.CorpusError) as error:
+            data.prepare(path)
+        message = str(error.value)
+        assert str(path) in message and "no sentence pairs" in message and "English TAB French" in message
+
+
+def test_a_corpus_too_small_to_split_is_refused(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\nHi.\tSalut.\nRun!\tCours !\n")
+    with pytest.raises(data.CorpusError) as error:
+        data.prepare(path)
+    message = str(error.value)
+    assert str(path) in message and "3 pairs are too few" in message and "at least" in message
+
+
+def test_a_corpus_that_is_not_utf8_names_the_line_and_how_to_convert(tmp_path):
+    path = tmp_path / "fra.txt"
+    path.write_bytes("Go.\tVa !\nHi.\tSalut.\nHe ate.\tIl a mangé.\n".encode("latin-1"))
+    with pytest.raises(data.CorpusError) as error:
+        data.read_corpus(path)
+    message = str(error.value)
+    assert str(path) in message and "line 3" in message and "b'\\xe9'" in message and "iconv" in message
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
+def test_a_stray_tab_in_a_two_column_file_is_malformed_not_an_attribution(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\nHi.\tSalut.\nHe\teats.\tIl mange.\nRun!\tCours !\n")
+    with pytest.raises(data.CorpusError) as error:
+        data.read_corpus(path)
+    message = str(error.value)
+    assert str(path) in message and "line 3: 3 columns in a file of 2-column lines" in message
+    assert "on_error='skip'" in message
+    # In a 3-column file a third column is the attribution, and a line without one loses nothing.
+    assert data.read_corpus(write(tmp_path, "Go.\tVa !\tCC-BY\nHi.\tSalut.\nRun!\tCours !\tCC\n")).pairs == [
+        ("Go.", "Va !"), ("Hi.", "Salut."), ("Run!", "Cours !")]
+
+
+def test_more_than_ten_malformed_lines_are_all_counted(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\n" + "no tab\n" * 15)
+    with pytest.raises(data.CorpusError) as error:
+        data.read_corpus(path)
+    message = str(error.value)
+    assert "15 malformed" in message and "line 11:" in message and "line 12:" not in message
+    assert "and 5 more malformed lines (lines 12 to 16)" in message
+
+
+def test_a_huge_unknown_word_is_shortened_in_the_message():
+    vocab = data.Vocabulary.build([["the", "cat"]], "en")
+    words = ["a" * 100_000] + [f"w{i}" for i in range(20)]
+    with pytest.raises(data.UnknownWordsError) as error:
+        vocab.encode(["the", *words])
+    message = str(error.value)
+    assert len(message) < 800 and "21 word(s)" in message and "aaaa...'" in message and "and 11 more" in message
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{not json", "Expecting property name"),
+    ('["<pad>", "a"]', "expected an object"),
+    ('{"tokens": ["<pad>"]}', "expected an object"),
+    ('{"language": "en", "tokens": "<pad> a"}', "list of strings"),
+    ('{"language": "en", "tokens": ["<pad>", 3]}', "list of strings"),
+    ('{"language": "en", "tokens": ["a", "<pad>"]}', "starting with the padding token"),
+])
+def test_a_malformed_vocabulary_file_is_named(tmp_path, content, problem):
+    path = tmp_path / "en_vocab.json"
+    path.write_text(content)
+    with pytest.raises(ValueError) as error:
+        data.Vocabulary.load(path)
+    message = str(error.value)
+    assert str(path) in message and problem in message and "save it again" in message

@@ -1,7 +1,11 @@
 """s2sbook.translator on a tiny model: save -> load -> rebuild gives the same translations, and every
 bad input or bad file gets an error that says what to do."""
 
+import functools
+import hashlib
+import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,10 +14,12 @@ import zipfile
 import keras
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tiny import PAIRS
 
-from s2sbook import data, text
-from s2sbook.translator import BadSentencesError, Translator
+from s2sbook import attention, data, text, translator
+from s2sbook.translator import BadSentencesError, EmptyTranslationError, Translator, TruncatedTranslationWarning
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def test_translate_uses_the_training_normalisation(tiny):
 
 def test_save_load_rebuild_gives_identical_translations_and_shared_layers(tiny, saved):
     assert sorted(p.name for p in saved.iterdir()) == ["en_vocab.json", "fr_vocab.json", "fullmodel.keras",
-                                                       "limits.json"]
+                                                       "limits.json", "manifest.json"]
     loaded = Translator.load(saved)
     sentences = [en for en, _ in PAIRS]
     assert [r.french for r in loaded.translate_batch(sentences)] == [tiny.translate(s) for s in sentences]
@@ -56,13 +62,20 @@ def test_command_line_translates_in_a_fresh_process(tiny, saved):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [tiny.translate("He eats."), ""]
-    assert "line 2: UnknownWordsError" in result.stderr and "'flies'" in result.stderr
+    assert "argument 2: UnknownWordsError" in result.stderr and "'flies'" in result.stderr
+    missing = subprocess.run([sys.executable, "-m", "s2sbook.translator", str(saved / "nope"), "He eats."],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert f"error: there is no folder {saved / 'nope'}." in missing.stderr
 
 
 @pytest.mark.parametrize("sentence, error, message", [
     ("", ValueError, "empty"),
     ("   \t\n", ValueError, "empty"),
-    ("?!", ValueError, "not in the en vocabulary"),
+    ("?", ValueError, "only punctuation"),
+    ("?!...", ValueError, "only punctuation"),
+    (". . .", ValueError, "only punctuation"),  # every token in the vocabulary, and still no word
+    ("\u2026 \u00bf", ValueError, "only punctuation"),
     (None, TypeError, "got NoneType"),
     (42, TypeError, "got int"),
     (b"He eats.", TypeError, "got bytes"),
@@ -89,12 +102,30 @@ def test_one_bad_sentence_in_a_batch_is_reported_not_lost(tiny):
         tiny.translate_batch(batch, on_error="ignore")
 
 
+@pytest.mark.parametrize("sentences, message", [
+    (None, "takes a list of sentences, got NoneType"),
+    (42, "takes a list of sentences, got int"),
+    (b"He eats.", "not one bytes object.*decoded to str first"),
+    (bytearray(b"He eats."), "not one bytearray object"),
+])
+def test_a_batch_that_is_not_a_list_of_sentences_says_so(tiny, sentences, message):
+    with pytest.raises(TypeError, match=message):
+        tiny.translate_batch(sentences)
+
+
 def test_missing_files_are_named(saved, tmp_path):
     with pytest.raises(FileNotFoundError, match="has no fullmodel.keras, en_vocab.json.*Translator.save"):
         Translator.load(tmp_path)
     folder = copy_of(saved, tmp_path)
     (folder / "fr_vocab.json").unlink()
     with pytest.raises(FileNotFoundError, match="has no fr_vocab.json"):
+        Translator.load(folder)
+
+
+def test_a_folder_without_manifest_is_refused_with_the_fix(saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    (folder / "manifest.json").unlink()
+    with pytest.raises(FileNotFoundError, match="has no manifest.json.*save them again with Translator.save"):
         Translator.load(folder)
 
 
@@ -112,21 +143,259 @@ def test_a_corrupt_model_file_is_called_corrupt(saved, tmp_path, damage):
             for name in original.namelist():
                 entry = original.read(name)
                 copy.writestr(name, entry[:len(entry) // 2] if name.endswith(".h5") else entry)
-    with pytest.raises(ValueError, match="not a readable .keras file \\(truncated or corrupt\\)"):
+    with pytest.raises(ValueError, match="not a readable .keras file \\(truncated or corrupt\\)|fullmodel.keras is "
+                                         "not what Translator.save wrote.*truncated"):
         Translator.load(folder)
 
 
-def test_a_vocabulary_from_another_training_is_refused(saved, tmp_path):
+def forge_manifest(folder):
+    """Rewrite the manifest to vouch for the folder's files as they are now: a folder edited by hand
+    with care, so that the checks behind the manifest's are reached."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("limits, message", [
+    ('{"max_len_en": 3, "max_decoder_len": 0}', "max_decoder_len must be a whole number of at least 1, not 0"),
+    ('{"max_len_en": -2, "max_decoder_len": 4}', "max_len_en must be a whole number of at least 1, not -2"),
+    ('{"max_len_en": 3, "max_decoder_len": 4.5}', "not 4.5"),
+    ('{"max_len_en": 3, "max_decoder_len": "4"}', "not '4'"),
+    ('{"max_len_en": true, "max_decoder_len": 4}', "not True"),
+    ('{"max_len_en": 3}', "must hold exactly"),
+    ('[3, 4]', "must hold exactly"),
+    ('{"max_len_en": 3,', "is not valid JSON"),
+])
+def test_limits_are_validated_and_the_file_named(saved, tmp_path, limits, message):
     folder = copy_of(saved, tmp_path)
-    vocab = data.Vocabulary.load(folder / "fr_vocab.json")
-    data.Vocabulary([*vocab.tokens, "extra"], "fr").save(folder / "fr_vocab.json")
-    with pytest.raises(ValueError, match="fr vocabulary has .* tokens but the model's decoder_embedding has"):
+    (folder / "limits.json").write_text(limits)
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
         Translator.load(folder)
+    assert str(folder / "limits.json") in str(error.value)
+    forge_manifest(folder)  # a consistent manifest does not make bad limits good
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Translator.load(folder)
+
+
+def test_limits_are_validated_in_memory_too(tiny):
+    with pytest.raises(ValueError, match="max_decoder_len must be a whole number of at least 1, not 0"):
+        Translator(tiny.fullmodel, tiny.en_vocab, tiny.fr_vocab, 3, 0)
+
+
+@pytest.mark.parametrize("name", ["en_vocab.json", "fr_vocab.json", "manifest.json"])
+def test_malformed_json_files_are_named(saved, tmp_path, name):
+    folder = copy_of(saved, tmp_path)
+    (folder / name).write_text('{"tokens": ')
+    with pytest.raises(ValueError) as error:
+        Translator.load(folder)
+    assert str(folder / name) in str(error.value) and "save" in str(error.value)
+
+
+def test_a_vocabulary_from_another_training_is_refused(tiny, saved, tmp_path):
+    vocab = [*tiny.fr_vocab.tokens, "extra"]
+    with pytest.raises(ValueError, match="fr vocabulary has .* tokens but the model's decoder_embedding has"):
+        Translator(tiny.fullmodel, tiny.en_vocab, data.Vocabulary(vocab, "fr"), 3, 4)
+    folder = copy_of(saved, tmp_path)
+    data.Vocabulary(vocab, "fr").save(folder / "fr_vocab.json")
+    with pytest.raises(ValueError, match="fr_vocab.json is not what Translator.save wrote with the other files"):
+        Translator.load(folder)
+
+
+def test_a_vocabulary_of_the_right_size_in_another_order_is_refused(tiny, saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    tokens = tiny.fr_vocab.tokens
+    data.Vocabulary([tokens[0], *reversed(tokens[1:])], "fr").save(folder / "fr_vocab.json")
+    with pytest.raises(ValueError, match="fr_vocab.json is not what Translator.save wrote.*save them again"):
+        Translator.load(folder)
+
+
+def test_a_french_vocabulary_without_start_and_end_is_refused_at_load(tiny, saved, tmp_path):
+    tokens = ["<pad>", *(t for t in tiny.fr_vocab.tokens[1:] if t not in (text.START, text.END)), "x", "y"]
+    with pytest.raises(ValueError, match="French vocabulary has no START_ and no _END"):
+        Translator(tiny.fullmodel, tiny.en_vocab, data.Vocabulary(tokens, "fr"), 3, 4)
+    folder = copy_of(saved, tmp_path)
+    data.Vocabulary(tokens, "fr").save(folder / "fr_vocab.json")
+    forge_manifest(folder)
+    with pytest.raises(ValueError, match="no START_ and no _END"):
+        Translator.load(folder)
+
+
+def test_swapped_vocabularies_are_refused(tiny):
+    with pytest.raises(ValueError, match="swapped"):
+        Translator(tiny.fullmodel, tiny.fr_vocab, tiny.en_vocab, 3, 4)
 
 
 def test_a_model_without_the_expected_layer_names_is_refused(tiny, saved, tmp_path):
-    renamed = json.loads(json.dumps(tiny.fullmodel.get_config()).replace('"decoder_lstm"', '"lstm_7"'))
-    folder = copy_of(saved, tmp_path)
-    keras.Model.from_config(renamed).save(folder / "fullmodel.keras")
+    renamed = keras.Model.from_config(
+        json.loads(json.dumps(tiny.fullmodel.get_config()).replace('"decoder_lstm"', '"lstm_7"')))
     with pytest.raises(ValueError, match="No such layer: decoder_lstm"):
+        Translator(renamed, tiny.en_vocab, tiny.fr_vocab, 3, 4)
+    folder = copy_of(saved, tmp_path)
+    renamed.save(folder / "fullmodel.keras")
+    with pytest.raises(ValueError, match="fullmodel.keras is not what Translator.save wrote"):
         Translator.load(folder)
+
+
+def test_the_attention_model_is_refused_though_its_layer_names_match(tiny, saved, tmp_path):
+    sizes = len(tiny.en_vocab), len(tiny.fr_vocab), 16, 8
+    model = attention.build_attention_model(*sizes)
+    with pytest.raises(ValueError, match="not the classic encoder-decoder.*attention, attention_combine.*"
+                                         "greedy_with_attention"):
+        Translator(model, tiny.en_vocab, tiny.fr_vocab, 3, 4)
+    folder = copy_of(saved, tmp_path)
+    model.save(folder / "fullmodel.keras")
+    with pytest.raises(ValueError, match="fullmodel.keras is not what Translator.save wrote"):
+        Translator.load(folder)
+    forge_manifest(folder)
+    with pytest.raises(ValueError, match="not the classic encoder-decoder"):
+        Translator.load(folder)
+
+
+def test_a_manifest_whose_architecture_is_not_the_model_is_refused(saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["architecture"][-1][2]["units"] += 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="not the architecture manifest.json records"):
+        Translator.load(folder)
+
+
+@pytest.fixture(scope="module")
+def other_saved(tiny_varied_trained, tmp_path_factory):
+    """A translator from another training (another corpus): every one of its files differs from ``saved``'s."""
+    ds, fullmodel = tiny_varied_trained
+    return Translator.from_dataset(fullmodel, ds).save(tmp_path_factory.mktemp("other"))
+
+
+FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "limits.json", "manifest.json")
+
+
+@pytest.mark.parametrize("mix", [m for m in itertools.product((0, 1), repeat=len(FILES)) if 0 < sum(m) < len(FILES)],
+                         ids=lambda m: "+".join(name.split(".")[0] for name, b in zip(FILES, m) if b) or "none")
+def test_files_of_two_trainings_never_load_together(saved, other_saved, tmp_path, mix):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name, other in zip(FILES, mix, strict=True):
+        shutil.copy((other_saved if other else saved) / name, folder / name)
+    with pytest.raises(ValueError, match="Translator.save"):
+        Translator.load(folder)
+
+
+def test_both_trainings_load_on_their_own(saved, other_saved):
+    for folder in (saved, other_saved):
+        assert Translator.load(folder).translate("He eats.")
+
+
+# Outputs that are not translations: never returned as if they were.
+@pytest.fixture(scope="module")
+def biased(tiny):
+    """A translator of the tiny model with its softmax pushed towards one French token (made once per token)."""
+    @functools.cache
+    def towards(token):
+        model = keras.Model.from_config(tiny.fullmodel.get_config())
+        model.set_weights(tiny.fullmodel.get_weights())
+        kernel, bias = model.get_layer("decoder_dense").get_weights()
+        bias[tiny.fr_vocab.index[token]] += 1000.0
+        model.get_layer("decoder_dense").set_weights([kernel, bias])
+        return Translator(model, tiny.en_vocab, tiny.fr_vocab, tiny.max_len_en, tiny.max_decoder_len)
+    return towards
+
+
+@pytest.mark.parametrize("token, output", [(text.END, "''"), (".", "'....")])
+def test_an_output_without_a_french_word_is_an_error(biased, token, output):
+    translator = biased(token)
+    with pytest.raises(EmptyTranslationError, match=f"output {re.escape(output)}.* holds no French word"):
+        translator.translate("He eats.")
+    with pytest.raises(BadSentencesError, match="sentence 0 'He eats.': EmptyTranslationError"):
+        translator.translate_batch(["He eats."])
+    [result] = translator.translate_batch(["He eats."], on_error="report")
+    assert result.french is None and result.error.startswith("EmptyTranslationError: ")
+
+
+def test_an_output_cut_at_the_length_limit_is_flagged(tiny, saved, tmp_path, capsys):
+    short = Translator(tiny.fullmodel, tiny.en_vocab, tiny.fr_vocab, tiny.max_len_en, 2)
+    full = tiny.translate("He eats.")
+    with pytest.warns(TruncatedTranslationWarning, match="reached the limit of 2 French tokens without _END"):
+        assert short.translate("He eats.") == text.detokenize(text.tokenize(full)[:2])
+    [result] = short.translate_batch(["He eats."])
+    assert result.french and result.error is None and "cut short" in result.warning
+    assert tiny.translate_batch(["He eats."])[0].warning is None
+    folder = short.save(tmp_path / "short")
+    assert translator.main([str(folder), "He eats."]) == 0
+    out, err = capsys.readouterr()
+    assert out == result.french + "\n" and err.startswith("argument 1: warning: the translation reached the limit")
+    assert translator.main([str(folder), "--strict", "He eats."]) == 1
+
+
+# The command line's --input file.
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom-less", "utf-8"])
+def test_input_files_in_other_encodings_keep_their_first_line(tiny, saved, tmp_path, capsys, encoding):
+    path = tmp_path / "in.txt"
+    lines = "He eats.\r\nShe reads.\r\n"
+    if encoding == "utf-16-le-bom-less":
+        path.write_bytes(lines.encode("utf-16-le"))
+        assert translator.main([str(saved), "--input", str(path)]) == 2
+        assert "looks like UTF-16 without a byte-order mark. Pass --encoding utf-16-le" in capsys.readouterr().err
+        assert translator.main([str(saved), "--input", str(path), "--encoding", "utf-16-le"]) == 0
+    else:
+        path.write_bytes(lines.encode(encoding))
+        assert translator.main([str(saved), "--input", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [tiny.translate("He eats."), tiny.translate("She reads.")] and err == ""
+
+
+def test_a_latin1_input_file_names_the_line_and_the_option(saved, tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_bytes("He eats.\nHe café.\n".encode("latin-1"))
+    assert translator.main([str(saved), "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: line 2 is not UTF-8") and "--encoding latin-1" in err
+    assert translator.main([str(saved), "--input", str(path), "--encoding", "latin-1"]) == 1
+    assert f"{path} line 2: UnknownWordsError" in capsys.readouterr().err
+
+
+def test_line_numbers_count_the_file_not_the_arguments_before_it(saved, tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_text("She reads.\nHe flies.\n")
+    assert translator.main([str(saved), "He eats.", "--input", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path} line 2: UnknownWordsError") and "argument" not in err
+
+
+def test_the_command_line_never_prints_a_traceback(saved, tmp_path, capsys):
+    (tmp_path / "broken").mkdir()
+    for argv in ([str(tmp_path / "nope"), "He eats."], [str(tmp_path / "broken"), "He eats."],
+                 [str(saved), "--input", str(tmp_path / "nope.txt")], [str(saved), "x" * 100_000]):
+        assert translator.main(argv) in (1, 2)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err) < 1000, err[:300]
+
+
+# Property-based: whatever goes in, every item comes back translated (with words) or with a documented error.
+DOCUMENTED = {"TypeError", "ValueError", "UnknownWordsError", "EmptyTranslationError"}
+items = st.one_of(
+    st.text(), st.binary(max_size=20), st.none(), st.integers(), st.floats(), st.lists(st.text(), max_size=2),
+    st.sampled_from([en for en, _ in PAIRS]),
+    st.lists(st.sampled_from(["he", "she", "we", "eats", "reads", "read", "eat", ".", "?", "!", "HE", "\u00a0"]),
+             max_size=6).map(" ".join))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=st.lists(items, max_size=6), bias=st.sampled_from([None, text.END, "."]))
+def test_every_item_is_translated_or_has_a_documented_error(tiny, biased, batch, bias):
+    translator = tiny if bias is None else biased(bias)
+    results = translator.translate_batch(batch, on_error="report")
+    assert len(results) == len(batch)
+    for item, result in zip(batch, results, strict=True):
+        assert result.source is item
+        if result.error is None:
+            assert isinstance(result.french, str) and re.search(r"\w", result.french), result
+        else:
+            assert result.french is None and result.error.split(":")[0] in DOCUMENTED, result
+    try:
+        raised = translator.translate_batch(batch)
+    except BadSentencesError:
+        assert any(r.error for r in results)
+    else:
+        assert [r.french for r in raised] == [r.french for r in results] and not any(r.error for r in results)
