@@ -31,6 +31,9 @@ def test_train_once_then_load_the_same_weights(tmp_path, monkeypatch, capsys):
     second = cache.load_or_train(RECIPE, corpus=corpus)
     assert "Loaded model" in capsys.readouterr().out and second.directory == first.directory
     assert all((a == b).all() for a, b in zip(weights(first), weights(second), strict=True))
+    # Trained now or loaded, the caller gets the same kind of model: the cached one, not compiled (a compiled
+    # model would save its optimizer's variables too, which chapter 5's tour of the file does not expect).
+    assert not first.fullmodel.compiled and not second.fullmodel.compiled
     assert sorted(p.name for p in first.directory.iterdir()) == [
         "en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "meta.json"]
     assert not list((tmp_path / "cache").glob(".tmp-*"))
