@@ -16,6 +16,8 @@
   const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
   // Python's \w in a str pattern: letters, numbers (str.isalnum) and "_". After normalize the only space is " ".
   const TOKEN_RE = /[\p{L}\p{N}_]+(?:'[\p{L}\p{N}_]+)*'?|[^\p{L}\p{N}_ ]/gu;
+  // s2sbook.data.WORD: a token with a letter or digit is a word; the others are punctuation.
+  const WORD = /[\p{L}\p{N}_]/u;
   const ELIDED = new Set(["l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"]);
   const PAD = "<pad>", START = "START_", END = "_END";
 
@@ -67,6 +69,14 @@
       } else out += ch;
     }
     return out + quote;
+  }
+
+  // s2sbook.data.shorten and MAX_LISTED: a quoted word cut to 40 characters (code points, as Python counts),
+  // at most 10 words quoted in one message.
+  const MAX_LISTED = 10;
+  function shorten(value, width = 40) {
+    const text = Array.from(pyRepr(value));
+    return text.length <= width ? text.join("") : text.slice(0, width - 4).join("") + "...'";
   }
 
   function byCodePoint(a, b) {
@@ -165,14 +175,22 @@
       if (tokens.length === 0) {
         return {tokens, error: {type: "ValueError", message: "the sentence is empty: give at least one English word"}};
       }
+      if (!tokens.some((t) => WORD.test(t))) {
+        // The vocabulary knows "?" and ".", so without this check "?!" would be translated into a sentence.
+        return {tokens, error: {type: "ValueError",
+          message: `the sentence ${shorten(sentence)} is only punctuation: give at least one English word`}};
+      }
       if (tokens.length > this.maxLenEn) {
         return {tokens, error: {type: "ValueError", message: `the sentence has ${tokens.length} tokens; ` +
           `the model was trained on at most ${this.maxLenEn}. Split it into shorter sentences.`}};
       }
       const unknown = [...new Set(tokens.filter((t) => !this.enIndex.has(t)))].sort(byCodePoint);
       if (unknown.length) {
+        // A message quotes a few words, each cut short: input can be a 100,000-character "word".
+        let listed = unknown.slice(0, MAX_LISTED).map((t) => shorten(t)).join(", ");
+        if (unknown.length > MAX_LISTED) listed += ` and ${unknown.length - MAX_LISTED} more`;
         return {tokens, error: {type: "UnknownWordsError", message: `${unknown.length} word(s) not in the en ` +
-          `vocabulary of ${this.enTokens.length} tokens: ${unknown.map(pyRepr).join(", ")}. The model can only ` +
+          `vocabulary of ${this.enTokens.length} tokens: ${listed}. The model can only ` +
           "read words it was trained on: rephrase with known words, or add sentences with them to the corpus " +
           "and retrain."}};
       }

@@ -114,7 +114,8 @@ def test_javascript_translates_like_numpy_with_the_same_errors(exported):
     ds, _, folder = exported
     translator = numpy_translator.NumpyTranslator(folder)
     sentences = [en for en, _ in ds.corpus.pairs[:6]] + [
-        "He eats the zorblax.", "Zorblax quux he eats, 'don't'", "", "   ", "?", "he eats " * 30]
+        "He eats the zorblax.", "Zorblax quux he eats, 'don't'", "", "   ", "?", "?!...", "he eats " * 30,
+        "He eats the " + "zorblax" * 20 + ".", " ".join(f"w{i}" for i in range(12))]
     js = run_node(f"""
         const sandbox = {{window: {{}}}};
         vm.runInNewContext(fs.readFileSync({str(folder / numpy_translator.SITE_FILE)!r}, "utf8"), sandbox);
