@@ -148,9 +148,11 @@ def training_curves(history: dict):
 
 
 def weight_comparison(rows, column_titles=("from fullmodel", "from the inference model", "difference")):
-    """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b."""
+    """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b,
+    and a colour bar saying what the colours are. A row ``(label, a, b, groups)`` also marks equal column
+    groups of the tensor (an LSTM's four gates) with their names."""
     fig, axes = plt.subplots(len(rows), 3, figsize=(11, 1.9 * len(rows) + 0.6), squeeze=False)
-    for (label, a, b), row in zip(rows, axes):
+    for (label, a, b, *groups), row in zip(rows, axes):
         a, b = np.atleast_2d(a), np.atleast_2d(b)
         limit = float(np.abs(a).max()) or 1.0
         for ax, values in zip(row, (a, b, a - b)):
@@ -158,9 +160,17 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
                               cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
+            if groups:
+                width = values.shape[1] / len(groups[0])
+                for k in range(1, len(groups[0])):
+                    ax.axvline(k * width - 0.5, color="black", linewidth=0.8)
+                ax.set_xticks([(k + 0.5) * width - 0.5 for k in range(len(groups[0]))], groups[0], fontsize=8)
+                ax.tick_params(length=0)
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
         row[2].set_title(f"max |difference| = {np.abs(a - b).max():.1e}", fontsize=8)
-        fig.colorbar(image, ax=row[2], fraction=0.05)
+        colour_bar = fig.colorbar(image, ax=row[2], fraction=0.05)
+        colour_bar.set_label("weight value", fontsize=8)
+        colour_bar.ax.tick_params(labelsize=7)
     for ax, title in zip(axes[0], column_titles):
         ax.set_title(f"{title}\n" + ax.get_title(), fontsize=9)
     fig.tight_layout()
@@ -168,26 +178,32 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
 
 
 def lstm_gate_rows(layer_name: str, kernel_a, kernel_b, recurrent_a, recurrent_b):
-    """Rows for ``weight_comparison``: an LSTM's kernel and recurrent kernel, split into gates i, f, c, o."""
-    rows = []
-    for which, a, b in (("kernel", kernel_a, kernel_b), ("recurrent", recurrent_a, recurrent_b)):
-        for gate, part_a, part_b in zip(GATES, np.split(np.asarray(a), 4, axis=1), np.split(np.asarray(b), 4, axis=1)):
-            rows.append((f"{layer_name}\n{which} {gate.split()[0]}", part_a, part_b))
-    return rows
+    """Rows for ``weight_comparison``: an LSTM's kernel and recurrent kernel, each one row with its four gates
+    (i, f, c, o, in Keras's order) marked."""
+    gates = [gate.split()[0] for gate in GATES]
+    return [(f"{layer_name}\n{which}", np.asarray(a), np.asarray(b), gates)
+            for which, a, b in (("kernel", kernel_a, kernel_b), ("recurrent kernel", recurrent_a, recurrent_b))]
 
 
 def attention_heatmaps(examples, columns: int = 3):
-    """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns."""
+    """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns;
+    axes titled, one colour bar for all."""
     rows = -(-len(examples) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.8 * rows), squeeze=False)
+    image = None
     for ax, (english, french, weights) in zip(axes.flat, examples):
-        ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        image = ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(english)), english, rotation=60, ha="right", fontsize=9)
         ax.set_yticks(range(len(french)), french, fontsize=9)
+        ax.set_xlabel("English source token", fontsize=9)
+        ax.set_ylabel("French output token", fontsize=9)
         ax.tick_params(length=0)
     for ax in axes.flat[len(examples):]:
         ax.axis("off")
     fig.tight_layout()
+    if image is not None:
+        colour_bar = fig.colorbar(image, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02)
+        colour_bar.set_label("attention weight (each row sums to 1)", fontsize=9)
     return fig
 
 
