@@ -5,7 +5,8 @@ Generated from the chapters' ``#@save`` cells by ``python tools/generate.py`` (n
 (chapter 4), ``decoding`` (chapters 3 and 6), ``evaluation`` (chapters 3 and 6), ``attention`` (chapter 7).
 
 Hand-written: ``data`` (corpus reader, vocabularies, ``prepare``), ``cache`` (``load_or_train``),
-``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``.
+``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``,
+``notebook`` (what every chapter's hidden first cell sets up: TensorFlow's log quieted, short tracebacks).
 """
 
 import os

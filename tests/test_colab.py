@@ -1,6 +1,7 @@
 """Colab opens one notebook without the rest of the repository. Every chapter's first cell (the text of
 chapters/_colab_cell.py, put there by tools/generate.py) fetches the helper package and the corpus there;
-anywhere else it only quiets TensorFlow's C++ log before any cell imports TensorFlow."""
+everywhere it then quiets TensorFlow's C++ log before any cell imports TensorFlow, and makes tracebacks
+short (s2sbook.notebook)."""
 
 import json
 import os
@@ -41,9 +42,11 @@ def test_every_chapter_notebook_starts_with_the_colab_cell():
         assert TAG in first.get("metadata", {}).get("tags", []), f"{notebook.name}: tag the Colab cell {TAG}"
 
 
-def test_outside_colab_the_cell_does_nothing(tmp_path):
+def test_outside_colab_the_cell_only_quiets_tensorflow(tmp_path):
     changed = run_cell("", tmp_path)
-    assert changed["new_modules"] == [] and changed["path_added"] == [] and not changed["cwd_changed"]
+    assert changed["path_added"] == [] and not changed["cwd_changed"]
+    assert "s2sbook.notebook" in changed["new_modules"]
+    assert not any(name.startswith(("tensorflow", "keras", "subprocess")) for name in changed["new_modules"])
     assert changed["tf_log_level"] == "3"
     assert changed["stdout"] == [] and changed["stderr"] == ""
     assert list(tmp_path.iterdir()) == []  # nothing cloned, nothing written

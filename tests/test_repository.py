@@ -115,8 +115,9 @@ def test_binder_installs_every_package_the_chapters_import():
                 modules |= imported_modules(cell_source(cell))
     for path in (ROOT / "s2sbook").glob("*.py"):
         modules |= imported_modules(path.read_text(encoding="utf-8"))
-    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere.
-    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb"}
+    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere;
+    # s2sbook.notebook uses IPython only inside a kernel, which brings it.
+    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
     provided = set(pins(ROOT / "binder" / "requirements.txt"))
     distributions = importlib.metadata.packages_distributions()
     for module in sorted(modules):
