@@ -12,10 +12,13 @@ if "google.colab" in sys.modules:
     if not os.path.isdir(BOOK):
         git = ["git", "clone", "--depth=1", REPOSITORY, BOOK]
         subprocess.run(git, check=True)
-    # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas and
-    # matplotlib; filelock is the one other need.
-    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps"]
-    subprocess.run([*pip, "-e", BOOK, "filelock"], check=True)
+    # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas, matplotlib,
+    # h5py and jinja2. What else the chapters import comes at the book's pins
+    # (tests/test_colab.py derives this list from the chapters' imports).
+    EXTRAS = ["filelock==4.3.1", "sacrebleu==2.6.0"]
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--no-deps", "-e", BOOK], check=True)
+    subprocess.run([*pip, *EXTRAS], check=True)
     # A running kernel does not see a fresh install: make s2sbook importable.
     sys.path.insert(0, BOOK)
     os.chdir(BOOK)

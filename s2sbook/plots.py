@@ -114,6 +114,13 @@ def shared_layer_graph(models: dict, title: str = ""):
             ax.annotate("", xy=(x1 - 1.1, y1 + offset), xytext=(x0 + 1.1, y0 + offset),
                         arrowprops=dict(arrowstyle="->", color=colour, lw=2, alpha=0.85))
         ax.plot([], [], color=colour, lw=3, label=name)
+    # The encoder's final state starts the decoder: label that edge with what travels along it.
+    state_edges = {(id(a), id(b)) for pairs in edges.values() for a, b in pairs
+                   if type(a).__name__ == "LSTM" and type(b).__name__ == "LSTM"}
+    for a, b in state_edges:
+        (x0, y0), (x1, y1) = position[a], position[b]
+        ax.text((x0 + x1) / 2 + 0.25, (y0 + y1) / 2 + 0.15, "state [h, c]", fontsize=9, ha="left",
+                va="bottom", style="italic", bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     for key, layer in nodes.items():
         x, y = position[key]
         used_by = sum(layer in model.layers for model in models.values())
@@ -223,5 +230,51 @@ def decoding_speed(methods: list[str], seconds_per_sentence: list[float]):
     ax.set_xlim(ms.min() / 3, ms.max() * 40)  # room for the labels right of the bars
     ax.set_xlabel("milliseconds per sentence (log scale)", fontsize=12)
     ax.set_title("Greedy and beam decoding of the test split", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def inference_loop(encoder_model, decoder_model, source_tokens, output_tokens, start="START_", end="_END"):
+    """Chapter 3: greedy decoding as it runs. ``encoder_model`` once on the source; then ``decoder_model``
+    once per output token, each step fed the previous token and the state ``[h, c]`` the step before it
+    returned. Box labels are the models' own names and input/output names; the tokens are one real
+    translation."""
+    steps = [*output_tokens, end]
+    inputs = [start, *output_tokens]
+    n = len(steps)
+    fig, ax = plt.subplots(figsize=(2.1 * (n + 1.4), 3.6))
+    box = dict(boxstyle="round", ec="black")
+    encoder_inputs = ", ".join(t.name for t in encoder_model.inputs)
+    ax.text(0, 0, f"{encoder_model.name}\n(once)", ha="center", va="center", fontsize=10,
+            bbox=box | dict(fc="#dbe9f6"))
+    ax.text(0, -1.45, " ".join(source_tokens), ha="center", va="center", fontsize=9, wrap=True)
+    ax.annotate("", xy=(0, -0.35), xytext=(0, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
+    ax.text(0.1, -0.8, encoder_inputs, fontsize=7, color="dimgray")
+    token_input = decoder_model.inputs[0].name
+    for t in range(n):
+        x = 2.1 * (t + 1.2)
+        ax.text(x, 0, f"{decoder_model.name}\nstep {t + 1}", ha="center", va="center", fontsize=10,
+                bbox=box | dict(fc="#fde3c8"))
+        # the token fed in, below; the most probable next token, above
+        ax.text(x, -1.45, inputs[t], ha="center", va="center", fontsize=10, family="monospace")
+        ax.annotate("", xy=(x, -0.35), xytext=(x, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
+        ax.text(x, 1.45, steps[t], ha="center", va="center", fontsize=10, family="monospace",
+                fontweight="bold")
+        ax.annotate("", xy=(x, 1.2), xytext=(x, 0.35), arrowprops=dict(arrowstyle="->", lw=1.5))
+        # the state from the step before (or from the encoder)
+        ax.annotate("", xy=(x - 0.75, 0), xytext=(x - 2.1 + 0.75, 0),
+                    arrowprops=dict(arrowstyle="->", lw=2, color="tab:green"))
+        ax.text(x - 1.05, 0.12, "[h, c]", ha="center", va="bottom", fontsize=8, color="tab:green")
+        if t + 1 < n:  # the output token becomes the next step's input
+            ax.annotate("", xy=(x + 2.1 - 0.25, -1.3), xytext=(x + 0.3, 1.4),
+                        arrowprops=dict(arrowstyle="->", lw=1, color="gray", ls="--",
+                                        connectionstyle="arc3,rad=-0.25"))
+    ax.text(2.1 * 1.2, -2.05, f"fed in: {token_input} (the previous token, argmax of the step before)",
+            fontsize=8, color="dimgray", ha="left")
+    ax.set_xlim(-1.2, 2.1 * (n + 0.7))
+    ax.set_ylim(-2.3, 1.9)
+    ax.axis("off")
+    ax.set_title("Greedy decoding: the encoder runs once, the decoder once per token, its state fed back",
+                 fontsize=11)
     fig.tight_layout()
     return fig
