@@ -123,3 +123,12 @@ def test_binder_installs_every_package_the_chapters_import():
     for module in sorted(modules):
         names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
         assert names & provided, f"a chapter imports {module}: add it to binder/requirements.txt"
+
+
+def test_binder_installs_what_pandas_styler_needs_when_a_chapter_styles_a_table():
+    """An optional dependency the import scan cannot see: pandas' Styler (DataFrame.style) needs jinja2,
+    which pandas does not install. (CI also executes the chapters in Binder's environment.)"""
+    styled = [notebook.name for notebook in toc_notebooks()
+              if any(".style" in cell_source(cell) for cell in cells(notebook) if cell["cell_type"] == "code")]
+    if styled:
+        assert "jinja2" in pins(ROOT / "binder" / "requirements.txt"), f"{styled} use DataFrame.style"
