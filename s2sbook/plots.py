@@ -94,14 +94,19 @@ def shared_layer_graph(models: dict, title: str = ""):
 
     for key in nodes:
         longest_from_sources(key)
-    for key in nodes:  # pull each input right, next to the first layer that reads it
-        if key in children and key not in parents:
+    # Pull every layer right, next to the first layer that reads its output (from the last column back),
+    # so that no arrow skips a column and runs through a box on its way.
+    for key in sorted(nodes, key=lambda k: -depth[k]):
+        if key in children:
             depth[key] = min(depth[c] for c in children[key]) - 1
     columns = {}
     for key in nodes:
         columns.setdefault(depth[key], []).append(key)
     position = {}
-    for x, keys in columns.items():
+    for x in sorted(columns):
+        # Within a column, in the order of the layers that feed them (fewer crossing arrows); inputs last.
+        keys = sorted(columns[x], key=lambda k: (k not in parents,
+                                                  -np.mean([position[p][1] for p in parents.get(k, ())] or [0])))
         for row, key in enumerate(keys):
             position[key] = (x * 3.2, -(row - (len(keys) - 1) / 2) * 1.5)
 
