@@ -38,6 +38,8 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[\w.+\-@~]+){2,}/?|[A-Za-z]:\\(?:[\
 CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
 # A numpy array or tensor printed inside a message (Keras puts whole tensors in some): its values are cut.
 ARRAY_VALUES = re.compile(r"(numpy=\s*)?array\(\[[\s\S]*?\]\)(, dtype=\w+\))?|numpy=\s*array\([\s\S]*?\)(?=>)")
+# Terminal colours (Keras puts bold in some messages): no meaning in a notebook's output.
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 WIDTH = 80  # the site's code column holds 84 characters; tracebacks stay inside it
 MAX_MESSAGE_LINES = 12
 
@@ -113,7 +115,7 @@ def short_traceback(etype, value, tb) -> list[str]:
             lines += ["  " + line for line in textwrap.dedent("\n".join(code)).splitlines()]
             if last > first + 4:
                 lines.append("  …")
-    message = ARRAY_VALUES.sub(_short_array, without_paths(str(value))).strip()
+    message = ARRAY_VALUES.sub(_short_array, without_paths(ANSI_CODES.sub("", str(value)))).strip()
     text = f"{etype.__name__}: {message}" if message else etype.__name__
     wrapped = []
     for paragraph in text.splitlines():

@@ -99,3 +99,15 @@ def test_a_statement_over_several_lines_is_shown_whole():
         "Cell lines 2-4:", "  result = int(", "      'not a number'", "  )",
         "ValueError: invalid literal for int() with base 10: 'not a number'",
     ]
+
+
+def test_record_outside_a_kernel_records_nothing_and_does_not_fail(capsys):
+    from s2sbook import budgets
+
+    budgets._glue("peak_memory_mb", 123)  # the stand-in for myst_nb.glue, used where myst-nb is absent
+    assert capsys.readouterr().out == ""
+
+
+def test_terminal_colours_are_left_out_of_a_message():
+    etype, value, tb = cell_error("raise ValueError('\\x1b[1mInvalid input shape\\x1b[0m')")
+    assert notebook.short_traceback(etype, value, tb)[1:] == ["ValueError: Invalid input shape"]
