@@ -1,5 +1,6 @@
-# Colab opens this notebook without the rest of the book: fetch the helper package and the corpus.
-# Anywhere else (a local Jupyter, Binder, the book's build) this cell does nothing.
+# Colab opens this notebook without the rest of the book: fetch the helper
+# package and the corpus. Anywhere else (a local Jupyter, Binder, the book's
+# build) this part does nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -7,14 +8,25 @@ if "google.colab" in sys.modules:
     import subprocess
 
     BOOK = "/content/s2sbook"
+    REPOSITORY = "https://github.com/s2sbook/s2sbook"
     if not os.path.isdir(BOOK):
-        subprocess.run(["git", "clone", "--depth=1", "https://github.com/s2sbook/s2sbook", BOOK], check=True)
-    # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas and matplotlib; filelock is the one other need.
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", BOOK, "filelock"], check=True)
-    sys.path.insert(0, BOOK)  # a running kernel does not see a fresh install; this makes s2sbook importable now
+        git = ["git", "clone", "--depth=1", REPOSITORY, BOOK]
+        subprocess.run(git, check=True)
+    # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas, matplotlib,
+    # h5py and jinja2. What else the chapters import comes at the book's pins
+    # (tests/test_colab.py derives this list from the chapters' imports).
+    EXTRAS = ["filelock==4.3.1", "sacrebleu==2.6.0"]
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--no-deps", "-e", BOOK], check=True)
+    subprocess.run([*pip, *EXTRAS], check=True)
+    # A running kernel does not see a fresh install: make s2sbook importable.
+    sys.path.insert(0, BOOK)
     os.chdir(BOOK)
 
-# Everywhere: before any cell imports TensorFlow, keep its C++ start-up log out of the outputs.
-import os  # noqa: E402
+# Everywhere: keep TensorFlow's C++ start-up log out of the outputs (before any
+# cell imports TensorFlow), and show an error as the line of this notebook that
+# raised and its message, without machine paths.
+from s2sbook.notebook import quiet_tensorflow, short_tracebacks  # noqa: E402
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+quiet_tensorflow()
+short_tracebacks()

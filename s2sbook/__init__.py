@@ -6,7 +6,8 @@ Generated from the chapters' ``#@save`` cells by ``python tools/generate.py`` (n
 ``numpy_translator`` (chapter 8).
 
 Hand-written: ``data`` (corpus reader, vocabularies, ``prepare``), ``cache`` (``load_or_train``),
-``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``.
+``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``,
+``notebook`` (what every chapter's hidden first cell sets up: TensorFlow's log quieted, short tracebacks).
 """
 
 import os

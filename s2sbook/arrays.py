@@ -15,20 +15,33 @@ def pad(sequences, length):
     array = np.zeros((len(sequences), length), dtype="int32")
     for row, ids in enumerate(sequences):
         if len(ids) > length:
-            raise ValueError(f"sequence of {len(ids)} tokens is longer than the limit of {length}")
+            raise ValueError(
+                f"sequence of {len(ids)} tokens is longer than the limit "
+                f"of {length}"
+            )
         array[row, : len(ids)] = ids
     return array
 
 
-def make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr):
-    encoder_input_data = pad([en_vocab.encode(s) for s in en_tokens], max_len_en)
-    decoder_input_data = pad([fr_vocab.encode([START, *s]) for s in fr_tokens], max_len_fr + 1)
-    decoder_target_data = pad([fr_vocab.encode([*s, END]) for s in fr_tokens], max_len_fr + 1)
+def make_arrays(
+    en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr
+):
+    encoder_input_data = pad(
+        [en_vocab.encode(s) for s in en_tokens], max_len_en
+    )
+    decoder_input_data = pad(
+        [fr_vocab.encode([START, *s]) for s in fr_tokens], max_len_fr + 1
+    )
+    decoder_target_data = pad(
+        [fr_vocab.encode([*s, END]) for s in fr_tokens], max_len_fr + 1
+    )
     return encoder_input_data, decoder_input_data, decoder_target_data
 
 
 # 01_data.ipynb
-SEED = 1234  # the one seed of the book: the split here, the weights in chapter 2
+SEED = (
+    1234  # the one seed of the book: the split here, the weights in chapter 2
+)
 
 
 def split_indices(n, seed=SEED, fractions=(0.8, 0.1, 0.1)):

@@ -14,71 +14,109 @@ from .text import END, START
 
 # 07_attention.ipynb
 def real_steps(encoder_outputs):
-    # The encoder zeroes its output at padding steps (zero_output_for_mask=True), so which steps
-    # are real words can be read off the outputs themselves, in training and at inference alike.
+    # The encoder zeroes its output at padding steps (zero_output_for_mask=
+    # True), so which steps are real words can be read off the outputs
+    # themselves, in training and at inference alike.
     return keras.ops.any(keras.ops.not_equal(encoder_outputs, 0.0), axis=-1)
 
 
-def build_attention_model(num_encoder_tokens, num_decoder_tokens, latent_dim, embedding_dim):
-    encoder_inputs = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
+def build_attention_model(
+    num_encoder_tokens, num_decoder_tokens, latent_dim, embedding_dim
+):
+    encoder_inputs = keras.Input(
+        shape=(None,), dtype="int32", name="encoder_inputs"
+    )
     enc_emb = layers.Embedding(
-        num_encoder_tokens, embedding_dim, mask_zero=True, name="encoder_embedding"
+        num_encoder_tokens,
+        embedding_dim,
+        mask_zero=True,
+        name="encoder_embedding",
     )(encoder_inputs)
     encoder_lstm = layers.LSTM(
-        latent_dim, return_sequences=True, return_state=True, zero_output_for_mask=True,
+        latent_dim,
+        return_sequences=True,
+        return_state=True,
+        zero_output_for_mask=True,
         name="encoder_lstm",
     )
     encoder_outputs, state_h, state_c = encoder_lstm(enc_emb)
 
-    decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
+    decoder_inputs = keras.Input(
+        shape=(None,), dtype="int32", name="decoder_inputs"
+    )
     dec_emb = layers.Embedding(
-        num_decoder_tokens, embedding_dim, mask_zero=True, name="decoder_embedding"
+        num_decoder_tokens,
+        embedding_dim,
+        mask_zero=True,
+        name="decoder_embedding",
     )(decoder_inputs)
     decoder_lstm = layers.LSTM(
-        latent_dim, return_sequences=True, return_state=True, name="decoder_lstm"
+        latent_dim,
+        return_sequences=True,
+        return_state=True,
+        name="decoder_lstm",
     )
-    decoder_outputs, _, _ = decoder_lstm(dec_emb, initial_state=[state_h, state_c])
+    decoder_outputs, _, _ = decoder_lstm(
+        dec_emb, initial_state=[state_h, state_c]
+    )
 
-    # A padded English step gets no weight. The scores are not needed here, but Keras 3 connects
-    # a later call's scores (the inference decoder's, for the heatmaps) only if the layer's
-    # first call returned them too.
+    # A padded English step gets no weight. The scores are not needed here,
+    # but Keras 3 connects a later call's scores (the inference decoder's, for
+    # the heatmaps) only if the layer's first call returned them too.
     context, _ = layers.Attention(name="attention")(
         [decoder_outputs, encoder_outputs],
         mask=[None, real_steps(encoder_outputs)],
         return_attention_scores=True,
     )
-    combined = layers.Concatenate(name="attention_concat")([context, decoder_outputs])
-    attentional = layers.Dense(latent_dim, activation="tanh", name="attention_combine")(combined)
-    outputs = layers.Dense(num_decoder_tokens, activation="softmax", name="decoder_dense")(
-        attentional
+    combined = layers.Concatenate(name="attention_concat")(
+        [context, decoder_outputs]
     )
-    return keras.Model([encoder_inputs, decoder_inputs], outputs, name="fullmodel_attention")
+    attentional = layers.Dense(
+        latent_dim, activation="tanh", name="attention_combine"
+    )(combined)
+    outputs = layers.Dense(
+        num_decoder_tokens, activation="softmax", name="decoder_dense"
+    )(attentional)
+    return keras.Model(
+        [encoder_inputs, decoder_inputs], outputs, name="fullmodel_attention"
+    )
 
 
 # 07_attention.ipynb
 def attention_inference_models(fullmodel):
     encoder_inputs = fullmodel.get_layer("encoder_inputs").output
-    encoder_outputs, state_h, state_c = fullmodel.get_layer("encoder_lstm").output
+    encoder_outputs, state_h, state_c = fullmodel.get_layer(
+        "encoder_lstm"
+    ).output
     encoder_model = keras.Model(
-        encoder_inputs, [encoder_outputs, state_h, state_c], name="encoder_model"
+        encoder_inputs,
+        [encoder_outputs, state_h, state_c],
+        name="encoder_model",
     )
 
     latent_dim = fullmodel.get_layer("decoder_lstm").units
-    # The new Input: the encoder outputs come in from outside, fed with what encoder_model returns.
-    encoder_outputs_input = keras.Input(shape=(None, latent_dim), name="encoder_outputs_input")
+    # The new Input: the encoder outputs come in from outside, fed with what
+    # encoder_model returns.
+    encoder_outputs_input = keras.Input(
+        shape=(None, latent_dim), name="encoder_outputs_input"
+    )
     state_inputs = [
         keras.Input(shape=(latent_dim,), name="decoder_state_input_h"),
         keras.Input(shape=(latent_dim,), name="decoder_state_input_c"),
     ]
     decoder_inputs = fullmodel.get_layer("decoder_inputs").output
     dec_emb = fullmodel.get_layer("decoder_embedding")(decoder_inputs)
-    decoder_outputs, h, c = fullmodel.get_layer("decoder_lstm")(dec_emb, initial_state=state_inputs)
+    decoder_outputs, h, c = fullmodel.get_layer("decoder_lstm")(
+        dec_emb, initial_state=state_inputs
+    )
     context, scores = fullmodel.get_layer("attention")(
         [decoder_outputs, encoder_outputs_input],
         mask=[None, real_steps(encoder_outputs_input)],
         return_attention_scores=True,
     )
-    combined = fullmodel.get_layer("attention_concat")([context, decoder_outputs])
+    combined = fullmodel.get_layer("attention_concat")(
+        [context, decoder_outputs]
+    )
     attentional = fullmodel.get_layer("attention_combine")(combined)
     probabilities = fullmodel.get_layer("decoder_dense")(attentional)
     decoder_model = keras.Model(
@@ -90,23 +128,33 @@ def attention_inference_models(fullmodel):
 
 
 # 07_attention.ipynb
-def greedy_with_attention(encoder_input_data, encoder_model, decoder_model, fr_vocab, max_decoder_len):
-    # [(French output tokens + _END, weights of shape (output tokens x English positions))]
+def greedy_with_attention(
+    encoder_input_data, encoder_model, decoder_model, fr_vocab, max_decoder_len
+):
+    # [(French output tokens + _END,
+    #   weights of shape (output tokens x English positions))]
     start, end = fr_vocab.index[START], fr_vocab.index[END]
     encoder_outputs, h, c = encoder_model(encoder_input_data, training=False)
-    encoder_outputs = keras.ops.convert_to_tensor(np.asarray(encoder_outputs))  # no Keras mask
+    encoder_outputs = keras.ops.convert_to_tensor(
+        np.asarray(encoder_outputs)
+    )  # no Keras mask
     token = np.full((len(encoder_input_data), 1), start, dtype="int32")
     ids, weights = [], []
     for _ in range(max_decoder_len):
         probs, h, c, scores = decoder_model(
-            [keras.ops.convert_to_tensor(token), encoder_outputs, h, c], training=False
+            [keras.ops.convert_to_tensor(token), encoder_outputs, h, c],
+            training=False,
         )
-        token = np.argmax(np.asarray(probs)[:, -1, :], axis=-1).astype("int32")[:, None]
+        token = np.argmax(np.asarray(probs)[:, -1, :], axis=-1).astype("int32")[
+            :, None
+        ]
         ids.append(token[:, 0])
         weights.append(np.asarray(scores)[:, 0, :])
     ids, weights = np.stack(ids, axis=1), np.stack(weights, axis=1)
     results = []
     for row_ids, row_weights in zip(ids.tolist(), weights, strict=True):
         length = row_ids.index(end) + 1 if end in row_ids else len(row_ids)
-        results.append((fr_vocab.decode(row_ids[:length]), row_weights[:length]))
+        results.append(
+            (fr_vocab.decode(row_ids[:length]), row_weights[:length])
+        )
     return results

@@ -25,17 +25,37 @@ def peak_memory_mb() -> int:
     return round(peak / 2**20 if sys.platform == "darwin" else peak / 2**10)  # bytes on macOS, KiB elsewhere
 
 
+GLUE_PREFIX = "application/papermill.record/"  # myst-nb's mark of a glued value in a cell's outputs
+
+
 def record(name: str, value) -> None:
     """Store ``value`` under ``name`` for the book's execution-statistics page (a myst-nb glue).
 
-    Outside a Jupyter Book build (no myst-nb installed) there is nothing to record into.
+    It writes the output that ``myst_nb.glue`` writes, with myst-nb when it is installed and without it
+    elsewhere (Binder's environment, in which CI executes the chapters, has no Jupyter Book), so that a
+    build shows the values of a notebook executed anywhere. Outside a kernel there is nothing to record into.
     """
+    # A numpy scalar would be glued as "np.float64(...)", which the page's format spec cannot read.
+    value = value.item() if hasattr(value, "item") else value
     try:
         from myst_nb import glue
     except ImportError:
+        glue = _glue
+    glue(name, value, display=False)
+
+
+def _glue(name: str, value, display: bool = False) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.core.formatters import format_display_data
+        from IPython.display import display as show
+    except ImportError:
         return
-    # A numpy scalar would be glued as "np.float64(...)", which the page's format spec cannot read.
-    glue(name, value.item() if hasattr(value, "item") else value, display=False)
+    if get_ipython() is None:
+        return
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    show({GLUE_PREFIX + kind: data for kind, data in bundle.items()}, raw=True, metadata=metadata)
 
 
 def report_peak_memory() -> None:

@@ -14,22 +14,33 @@ import numpy as np
 def shares_layers(fullmodel, *inference_models):
     for model in inference_models:
         for layer in model.layers:
-            assert not layer.weights or any(layer is own for own in fullmodel.layers), (
-                f"{model.name}'s layer {layer.name!r} is not one of fullmodel's layer objects: build the "
-                "inference models from fullmodel's own layers (fullmodel.get_layer(name)), not from new ones"
+            assert not layer.weights or any(
+                layer is own for own in fullmodel.layers
+            ), (
+                f"{model.name}'s layer {layer.name!r} is not one of "
+                "fullmodel's layer objects: build the inference models from "
+                "fullmodel's own layers (fullmodel.get_layer(name)), not "
+                "from new ones"
             )
     shared = sorted(id(v) for model in inference_models for v in model.weights)
     assert shared == sorted(id(v) for v in fullmodel.weights), (
-        "the inference models together must hold each of fullmodel's variables exactly once"
+        "the inference models together must hold each of fullmodel's "
+        "variables exactly once"
     )
     return len(shared)
 
 
 # 04_same_weights.ipynb
-def step_by_step(encoder_model, decoder_model, encoder_input_data, decoder_input_data):
-    # The state is whatever encoder_model returns ([h, c] here; chapter 7 puts the encoder outputs
-    # before them), as plain tensors. decoder_model returns the probabilities, then the new h and c.
-    state = [keras.ops.convert_to_tensor(np.asarray(s)) for s in encoder_model(encoder_input_data)]
+def step_by_step(
+    encoder_model, decoder_model, encoder_input_data, decoder_input_data
+):
+    # The state is whatever encoder_model returns ([h, c] here; chapter 7 puts
+    # the encoder outputs before them), as plain tensors. decoder_model returns
+    # the probabilities, then the new h and c.
+    state = [
+        keras.ops.convert_to_tensor(np.asarray(s))
+        for s in encoder_model(encoder_input_data)
+    ]
     steps = []
     for t in range(decoder_input_data.shape[1]):
         token = keras.ops.convert_to_tensor(decoder_input_data[:, t : t + 1])
@@ -40,17 +51,25 @@ def step_by_step(encoder_model, decoder_model, encoder_input_data, decoder_input
 
 
 def matches_fullmodel(
-    fullmodel, encoder_model, decoder_model, encoder_input_data, decoder_input_data,
-    decoder_target_data, tolerance=1e-5,
+    fullmodel,
+    encoder_model,
+    decoder_model,
+    encoder_input_data,
+    decoder_input_data,
+    decoder_target_data,
+    tolerance=1e-5,
 ):
     full_probs = keras.ops.convert_to_numpy(
         fullmodel([encoder_input_data, decoder_input_data], training=False)
     )
-    step_probs = step_by_step(encoder_model, decoder_model, encoder_input_data, decoder_input_data)
+    step_probs = step_by_step(
+        encoder_model, decoder_model, encoder_input_data, decoder_input_data
+    )
     real = decoder_target_data != 0
     difference = float(np.abs(full_probs - step_probs)[real].max())
     assert difference <= tolerance, (
-        f"the step-by-step decoder differs from fullmodel by up to {difference:.3g} in a probability: "
-        "check the state order ([h, c]) and that the inference models use fullmodel's own layers"
+        "the step-by-step decoder differs from fullmodel by up to "
+        f"{difference:.3g} in a probability: check the state order ([h, c]) "
+        "and that the inference models use fullmodel's own layers"
     )
     return difference

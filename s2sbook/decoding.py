@@ -16,12 +16,16 @@ from .text import END, START
 
 
 # 03_inference_models.ipynb
-def decode_sequence(input_seq, encoder_model, decoder_model, fr_vocab, max_decoder_len):
+def decode_sequence(
+    input_seq, encoder_model, decoder_model, fr_vocab, max_decoder_len
+):
     states_value = encoder_model.predict(input_seq, verbose=0)
     target_seq = np.array([[fr_vocab.index[START]]])
     decoded = []
     for _ in range(max_decoder_len):
-        output_tokens, h, c = decoder_model.predict([target_seq] + states_value, verbose=0)
+        output_tokens, h, c = decoder_model.predict(
+            [target_seq] + states_value, verbose=0
+        )
         sampled_token_index = int(np.argmax(output_tokens[0, -1, :]))
         if sampled_token_index == fr_vocab.index[END]:
             break
@@ -39,7 +43,8 @@ def decode_sequence_direct(
     target_seq = np.array([[fr_vocab.index[START]]], dtype="int32")
     decoded = []
     for _ in range(max_decoder_len):
-        # Keras 3 refuses a list mixing numpy arrays and tensors: make the token a tensor.
+        # Keras 3 refuses a list mixing numpy arrays and tensors: make the
+        # token a tensor.
         output_tokens, h, c = decoder_model(
             [keras.ops.convert_to_tensor(target_seq), h, c], training=False
         )
@@ -61,18 +66,26 @@ def compiled_encoder(encoder_model):
 
 
 def compiled_decoder_step(decoder_model):
-    state_specs = [tf.TensorSpec(t.shape, t.dtype) for t in decoder_model.inputs[1:]]
+    state_specs = [
+        tf.TensorSpec(t.shape, t.dtype) for t in decoder_model.inputs[1:]
+    ]
 
-    @tf.function(input_signature=[tf.TensorSpec([None, 1], tf.int32), *state_specs])
+    @tf.function(
+        input_signature=[tf.TensorSpec([None, 1], tf.int32), *state_specs]
+    )
     def decoder_step(target_seq, *state):
-        output_tokens, h, c = decoder_model([target_seq, *state], training=False)[:3]
+        output_tokens, h, c = decoder_model(
+            [target_seq, *state], training=False
+        )[:3]
         return output_tokens[:, -1, :], *state[:-2], h, c
 
     return decoder_step
 
 
 # 06_fast_decoding.ipynb
-def decode_sequence_compiled(input_seq, encode, decoder_step, fr_vocab, max_decoder_len):
+def decode_sequence_compiled(
+    input_seq, encode, decoder_step, fr_vocab, max_decoder_len
+):
     h, c = encode(input_seq)
     target_seq = np.array([[fr_vocab.index[START]]], dtype="int32")
     decoded = []
@@ -87,7 +100,9 @@ def decode_sequence_compiled(input_seq, encode, decoder_step, fr_vocab, max_deco
 
 
 # 06_fast_decoding.ipynb
-def greedy_ids(encoder_input_data, encode, decoder_step, start, end, max_decoder_len):
+def greedy_ids(
+    encoder_input_data, encode, decoder_step, start, end, max_decoder_len
+):
     state = encode(encoder_input_data)
     target_seq = np.full((len(encoder_input_data), 1), start, dtype="int32")
     ids = np.zeros((len(encoder_input_data), max_decoder_len), dtype="int32")
@@ -112,15 +127,23 @@ def ids_to_tokens(ids, fr_vocab):
 
 
 # 06_fast_decoding.ipynb
-# The compiled functions see a model through a weak proxy, so that this cache does not keep it alive.
-_ENCODERS, _DECODER_STEPS = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
+# The compiled functions see a model through a weak proxy, so that this cache
+# does not keep it alive.
+_ENCODERS, _DECODER_STEPS = (
+    weakref.WeakKeyDictionary(),
+    weakref.WeakKeyDictionary(),
+)
 
 
 def compiled(encoder_model, decoder_model):
     if encoder_model not in _ENCODERS:
-        _ENCODERS[encoder_model] = compiled_encoder(weakref.proxy(encoder_model))
+        _ENCODERS[encoder_model] = compiled_encoder(
+            weakref.proxy(encoder_model)
+        )
     if decoder_model not in _DECODER_STEPS:
-        _DECODER_STEPS[decoder_model] = compiled_decoder_step(weakref.proxy(decoder_model))
+        _DECODER_STEPS[decoder_model] = compiled_decoder_step(
+            weakref.proxy(decoder_model)
+        )
     return _ENCODERS[encoder_model], _DECODER_STEPS[decoder_model]
 
 
@@ -128,14 +151,20 @@ def token_rows(encoder_input_data):
     array = np.asarray(encoder_input_data)
     if array.ndim != 2 or not np.issubdtype(array.dtype, np.integer):
         raise ValueError(
-            "encoder_input_data must be a 2-D array of token ids (sentences x positions), "
+            "encoder_input_data must be a 2-D array of token ids "
+            "(sentences x positions), "
             f"got shape {array.shape} and dtype {array.dtype}"
         )
     return array.astype("int32", copy=False)
 
 
 def decode_batch(
-    encoder_input_data, encoder_model, decoder_model, fr_vocab, max_decoder_len, batch_size=2048
+    encoder_input_data,
+    encoder_model,
+    decoder_model,
+    fr_vocab,
+    max_decoder_len,
+    batch_size=2048,
 ):
     encode, decoder_step = compiled(encoder_model, decoder_model)
     rows = token_rows(encoder_input_data)
@@ -143,7 +172,12 @@ def decode_batch(
     results = []
     for first in range(0, len(rows), batch_size):
         ids = greedy_ids(
-            rows[first : first + batch_size], encode, decoder_step, start, end, max_decoder_len
+            rows[first : first + batch_size],
+            encode,
+            decoder_step,
+            start,
+            end,
+            max_decoder_len,
         )
         results += ids_to_tokens(ids, fr_vocab)
     return results
@@ -179,9 +213,12 @@ def beam_search(
         with np.errstate(
             divide="ignore"
         ):  # log(0) = -inf is the right score for an impossible token
-            next_log_prob = np.log(np.asarray(probs, dtype="float64")).reshape(n, k, -1)
+            next_log_prob = np.log(np.asarray(probs, dtype="float64")).reshape(
+                n, k, -1
+            )
         candidates = (log_prob[:, :, None] + next_log_prob).reshape(n, -1)
-        # A stable sort puts the lowest token id first among equal scores, like argmax.
+        # A stable sort puts the lowest token id first among equal scores,
+        # like argmax.
         top = np.argsort(-candidates, axis=1, kind="stable")[:, :k]
         beam, token = np.divmod(top, next_log_prob.shape[-1])
         log_prob = np.take_along_axis(candidates, top, axis=1)
@@ -192,12 +229,16 @@ def beam_search(
         complete = np.isfinite(log_prob) & (
             (token == end) | (step == max_decoder_len - 1)
         )
-        score = np.where(complete, log_prob / length_penalty(step + 1, alpha), -np.inf)
+        score = np.where(
+            complete, log_prob / length_penalty(step + 1, alpha), -np.inf
+        )
         pick = score.argmax(axis=1)
         better = score[np.arange(n), pick] > best_score
         best_score[better] = score[better, pick[better]]
         best_ids[better] = ids[better, pick[better]]
-        log_prob[token == end] = -np.inf  # a complete hypothesis is not extended
+        log_prob[
+            token == end
+        ] = -np.inf  # a complete hypothesis is not extended
         # A prefix only loses log-probability, so no extension can score above this
         # bound: a sentence whose best complete translation reaches it is done.
         bound = log_prob.max(axis=1) / length_penalty(max_decoder_len, alpha)
@@ -210,19 +251,33 @@ def beam_search(
 
 # 06_fast_decoding.ipynb
 def sequence_scores(
-    encoder_input_data, outputs, encoder_model, decoder_model, fr_vocab, max_decoder_len, alpha
+    encoder_input_data,
+    outputs,
+    encoder_model,
+    decoder_model,
+    fr_vocab,
+    max_decoder_len,
+    alpha,
 ):
     rows = token_rows(encoder_input_data)
     if len(rows) != len(outputs):
-        raise ValueError(f"{len(rows)} source sentences but {len(outputs)} outputs")
+        raise ValueError(
+            f"{len(rows)} source sentences but {len(outputs)} outputs"
+        )
     encode, decoder_step = compiled(encoder_model, decoder_model)
-    # Each output followed by _END (absent when it reached the length limit), as ids.
+    # Each output followed by _END (absent when it reached the length limit),
+    # as ids.
     targets = np.zeros((len(outputs), max_decoder_len), dtype="int32")
     lengths = np.zeros(len(outputs), dtype="int64")
     for row, tokens in enumerate(outputs):
         if len(tokens) > max_decoder_len:
-            raise ValueError(f"output {row} has {len(tokens)} tokens, more than {max_decoder_len}")
-        ids = fr_vocab.encode(tokens) + ([fr_vocab.index[END]] if len(tokens) < max_decoder_len else [])
+            raise ValueError(
+                f"output {row} has {len(tokens)} tokens, "
+                f"more than {max_decoder_len}"
+            )
+        ids = fr_vocab.encode(tokens) + (
+            [fr_vocab.index[END]] if len(tokens) < max_decoder_len else []
+        )
         targets[row, : len(ids)] = ids
         lengths[row] = len(ids)
     state = encode(rows)
@@ -232,7 +287,9 @@ def sequence_scores(
         probs, *state = decoder_step(target_seq, *state)
         with np.errstate(divide="ignore"):
             probs = np.asarray(probs, dtype="float64")
-            token_log_prob = np.log(probs[np.arange(len(rows)), targets[:, step]])
+            token_log_prob = np.log(
+                probs[np.arange(len(rows)), targets[:, step]]
+            )
         log_prob += np.where(step < lengths, token_log_prob, 0.0)
         target_seq = targets[:, step : step + 1]
     return log_prob / length_penalty(lengths, alpha)

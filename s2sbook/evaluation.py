@@ -13,18 +13,25 @@ from .text import detokenize
 
 # 03_inference_models.ipynb
 def exact_match(hypotheses, references):
-    return float(np.mean([h == r for h, r in zip(hypotheses, references, strict=True)]))
+    return float(
+        np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
+    )
 
 
 # 06_fast_decoding.ipynb
 def bleu(outputs, references):
-    # Corpus BLEU against one reference each: (score, signature). sacrebleu reads detokenised text
-    # and applies its own standard tokenisation (13a), so the score does not depend on ours.
+    # Corpus BLEU against one reference each: (score, signature). sacrebleu
+    # reads detokenised text and applies its own standard tokenisation (13a),
+    # so the score does not depend on ours.
     if len(outputs) != len(references):
-        raise ValueError(f"{len(outputs)} outputs but {len(references)} references")
+        raise ValueError(
+            f"{len(outputs)} outputs but {len(references)} references"
+        )
     metric = sacrebleu.metrics.BLEU()
     hypotheses = [detokenize(o) for o in outputs]
-    score = metric.corpus_score(hypotheses, [[detokenize(r) for r in references]])
+    score = metric.corpus_score(
+        hypotheses, [[detokenize(r) for r in references]]
+    )
     return score.score, str(metric.get_signature())
 
 

@@ -12,26 +12,47 @@ from keras.models import Model
 
 
 # 02_training_model.ipynb
-def build_training_model(num_encoder_tokens, num_decoder_tokens, latent_dim, embedding_dim):
-    encoder_inputs = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
+def build_training_model(
+    num_encoder_tokens, num_decoder_tokens, latent_dim, embedding_dim
+):
+    encoder_inputs = keras.Input(
+        shape=(None,), dtype="int32", name="encoder_inputs"
+    )
     enc_emb = layers.Embedding(
-        num_encoder_tokens, embedding_dim, mask_zero=True, name="encoder_embedding"
+        num_encoder_tokens,
+        embedding_dim,
+        mask_zero=True,
+        name="encoder_embedding",
     )(encoder_inputs)
-    encoder_lstm = layers.LSTM(latent_dim, return_state=True, name="encoder_lstm")
+    encoder_lstm = layers.LSTM(
+        latent_dim, return_state=True, name="encoder_lstm"
+    )
     _, state_h, state_c = encoder_lstm(enc_emb)
     encoder_states = [state_h, state_c]
 
-    decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
+    decoder_inputs = keras.Input(
+        shape=(None,), dtype="int32", name="decoder_inputs"
+    )
     dec_emb = layers.Embedding(
-        num_decoder_tokens, embedding_dim, mask_zero=True, name="decoder_embedding"
+        num_decoder_tokens,
+        embedding_dim,
+        mask_zero=True,
+        name="decoder_embedding",
     )(decoder_inputs)
     decoder_lstm = layers.LSTM(
-        latent_dim, return_sequences=True, return_state=True, name="decoder_lstm"
+        latent_dim,
+        return_sequences=True,
+        return_state=True,
+        name="decoder_lstm",
     )
     decoder_outputs, _, _ = decoder_lstm(dec_emb, initial_state=encoder_states)
-    decoder_dense = layers.Dense(num_decoder_tokens, activation="softmax", name="decoder_dense")
+    decoder_dense = layers.Dense(
+        num_decoder_tokens, activation="softmax", name="decoder_dense"
+    )
     decoder_outputs = decoder_dense(decoder_outputs)
-    return keras.Model([encoder_inputs, decoder_inputs], decoder_outputs, name="fullmodel")
+    return keras.Model(
+        [encoder_inputs, decoder_inputs], decoder_outputs, name="fullmodel"
+    )
 
 
 # 03_inference_models.ipynb
@@ -48,8 +69,12 @@ def inference_models(fullmodel):
 
     encoder_model = Model(encoder_inputs, encoder_states, name="encoder_model")
 
-    decoder_state_input_h = Input(shape=(latent_dim,), name="decoder_state_input_h")
-    decoder_state_input_c = Input(shape=(latent_dim,), name="decoder_state_input_c")
+    decoder_state_input_h = Input(
+        shape=(latent_dim,), name="decoder_state_input_h"
+    )
+    decoder_state_input_c = Input(
+        shape=(latent_dim,), name="decoder_state_input_c"
+    )
     decoder_states_inputs = [decoder_state_input_h, decoder_state_input_c]
     dec_emb2 = dec_emb_layer(decoder_inputs)
     decoder_outputs2, state_h2, state_c2 = decoder_lstm(

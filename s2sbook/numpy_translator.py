@@ -23,18 +23,25 @@ def read_weights(fullmodel):
     decoder_lstm = fullmodel.get_layer("decoder_lstm").cell
     dense = fullmodel.get_layer("decoder_dense")
     variables = {
-        "encoder_embedding": fullmodel.get_layer("encoder_embedding").embeddings,
+        "encoder_embedding": fullmodel.get_layer(
+            "encoder_embedding"
+        ).embeddings,
         "encoder_kernel": encoder_lstm.kernel,
         "encoder_recurrent_kernel": encoder_lstm.recurrent_kernel,
         "encoder_bias": encoder_lstm.bias,
-        "decoder_embedding": fullmodel.get_layer("decoder_embedding").embeddings,
+        "decoder_embedding": fullmodel.get_layer(
+            "decoder_embedding"
+        ).embeddings,
         "decoder_kernel": decoder_lstm.kernel,
         "decoder_recurrent_kernel": decoder_lstm.recurrent_kernel,
         "decoder_bias": decoder_lstm.bias,
         "dense_kernel": dense.kernel,
         "dense_bias": dense.bias,
     }
-    return {name: keras.ops.convert_to_numpy(variable) for name, variable in variables.items()}
+    return {
+        name: keras.ops.convert_to_numpy(variable)
+        for name, variable in variables.items()
+    }
 
 
 # 08_nothing_but_the_weights.ipynb
@@ -53,7 +60,9 @@ def export_weights(fullmodel, ds, folder, key):
         "max_len_en": ds.max_len_en,
         "max_decoder_len": ds.max_decoder_len,
     }
-    (folder / MODEL_FILE).write_text(json.dumps(model, ensure_ascii=False, indent=0), encoding="utf-8")
+    (folder / MODEL_FILE).write_text(
+        json.dumps(model, ensure_ascii=False, indent=0), encoding="utf-8"
+    )
     return folder
 
 
@@ -61,7 +70,9 @@ def load_weights(folder):
     folder = Path(folder)
     with np.load(folder / WEIGHTS_FILE, allow_pickle=False) as arrays:
         weights = {name: arrays[name] for name in arrays.files}
-    return weights, json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    return weights, json.loads(
+        (folder / MODEL_FILE).read_text(encoding="utf-8")
+    )
 
 
 # 08_nothing_but_the_weights.ipynb
@@ -70,7 +81,9 @@ def sigmoid(x):
 
 
 def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
-    z = x @ kernel + h @ recurrent_kernel + bias  # the four gates side by side: i, f, c, o
+    z = (
+        x @ kernel + h @ recurrent_kernel + bias
+    )  # the four gates side by side: i, f, c, o
     n = h.shape[-1]
     i = sigmoid(z[..., :n])
     f = sigmoid(z[..., n : 2 * n])
@@ -91,22 +104,36 @@ def dense_softmax(h, kernel, bias):
 # 08_nothing_but_the_weights.ipynb
 def encode(encoder_input_data, w):
     n = w["encoder_recurrent_kernel"].shape[0]
-    h = c = np.zeros((len(encoder_input_data), n), dtype=w["encoder_kernel"].dtype)
-    encoder_input_data = encoder_input_data[:, (encoder_input_data != 0).any(axis=0)]  # steps of padding only
+    h = c = np.zeros(
+        (len(encoder_input_data), n), dtype=w["encoder_kernel"].dtype
+    )
+    encoder_input_data = encoder_input_data[
+        :, (encoder_input_data != 0).any(axis=0)
+    ]  # steps of padding only
     for ids in encoder_input_data.T:  # one time step of every sentence
         new_h, new_c = lstm_step(
-            w["encoder_embedding"][ids], h, c,
-            w["encoder_kernel"], w["encoder_recurrent_kernel"], w["encoder_bias"],
+            w["encoder_embedding"][ids],
+            h,
+            c,
+            w["encoder_kernel"],
+            w["encoder_recurrent_kernel"],
+            w["encoder_bias"],
         )
-        real = (ids != 0)[:, None]  # padding keeps the state, as Keras's mask does
+        real = (ids != 0)[
+            :, None
+        ]  # padding keeps the state, as Keras's mask does
         h, c = np.where(real, new_h, h), np.where(real, new_c, c)
     return h, c
 
 
 def decoder_step(tokens, h, c, w):
     h, c = lstm_step(
-        w["decoder_embedding"][tokens], h, c,
-        w["decoder_kernel"], w["decoder_recurrent_kernel"], w["decoder_bias"],
+        w["decoder_embedding"][tokens],
+        h,
+        c,
+        w["decoder_kernel"],
+        w["decoder_recurrent_kernel"],
+        w["decoder_bias"],
     )
     return dense_softmax(h, w["dense_kernel"], w["dense_bias"]), h, c
 
@@ -133,23 +160,41 @@ class NumpyTranslator:
         self.key = model["key"]
         self.en_vocab = Vocabulary(model["en_tokens"], "en")
         self.fr_vocab = Vocabulary(model["fr_tokens"], "fr")
-        self.max_len_en, self.max_decoder_len = model["max_len_en"], model["max_decoder_len"]
+        self.max_len_en, self.max_decoder_len = (
+            model["max_len_en"],
+            model["max_decoder_len"],
+        )
 
     def translate(self, sentence):
         input_seq = encode_source(sentence, self.en_vocab, self.max_len_en)
-        return detokenize(numpy_decode_sequence(input_seq, self.w, self.fr_vocab, self.max_decoder_len))
+        return detokenize(
+            numpy_decode_sequence(
+                input_seq, self.w, self.fr_vocab, self.max_decoder_len
+            )
+        )
 
 
 # 08_nothing_but_the_weights.ipynb
-SITE_FILE = "s2s_weights.js"  # the build copies it into the site's _static/ folder
+SITE_FILE = (
+    "s2s_weights.js"  # the build copies it into the site's _static/ folder
+)
 
 
 def write_site_bundle(folder):
     weights, model = load_weights(folder)
     arrays = {
-        name: {"shape": list(a.shape), "float32": base64.b64encode(a.astype("<f4").tobytes()).decode("ascii")}
+        name: {
+            "shape": list(a.shape),
+            "float32": base64.b64encode(a.astype("<f4").tobytes()).decode(
+                "ascii"
+            ),
+        }
         for name, a in weights.items()
     }
-    text = "window.S2S_MODEL = " + json.dumps({**model, "weights": arrays}, ensure_ascii=False) + ";\n"
+    text = (
+        "window.S2S_MODEL = "
+        + json.dumps({**model, "weights": arrays}, ensure_ascii=False)
+        + ";\n"
+    )
     (Path(folder) / SITE_FILE).write_text(text, encoding="utf-8")
     return Path(folder) / SITE_FILE

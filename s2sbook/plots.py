@@ -94,14 +94,19 @@ def shared_layer_graph(models: dict, title: str = ""):
 
     for key in nodes:
         longest_from_sources(key)
-    for key in nodes:  # pull each input right, next to the first layer that reads it
-        if key in children and key not in parents:
+    # Pull every layer right, next to the first layer that reads its output (from the last column back),
+    # so that no arrow skips a column and runs through a box on its way.
+    for key in sorted(nodes, key=lambda k: -depth[k]):
+        if key in children:
             depth[key] = min(depth[c] for c in children[key]) - 1
     columns = {}
     for key in nodes:
         columns.setdefault(depth[key], []).append(key)
     position = {}
-    for x, keys in columns.items():
+    for x in sorted(columns):
+        # Within a column, in the order of the layers that feed them (fewer crossing arrows); inputs last.
+        keys = sorted(columns[x], key=lambda k: (k not in parents,
+                                                  -np.mean([position[p][1] for p in parents.get(k, ())] or [0])))
         for row, key in enumerate(keys):
             position[key] = (x * 3.2, -(row - (len(keys) - 1) / 2) * 1.5)
 
@@ -114,6 +119,13 @@ def shared_layer_graph(models: dict, title: str = ""):
             ax.annotate("", xy=(x1 - 1.1, y1 + offset), xytext=(x0 + 1.1, y0 + offset),
                         arrowprops=dict(arrowstyle="->", color=colour, lw=2, alpha=0.85))
         ax.plot([], [], color=colour, lw=3, label=name)
+    # The encoder's final state starts the decoder: label that edge with what travels along it.
+    state_edges = {(id(a), id(b)) for pairs in edges.values() for a, b in pairs
+                   if type(a).__name__ == "LSTM" and type(b).__name__ == "LSTM"}
+    for a, b in state_edges:
+        (x0, y0), (x1, y1) = position[a], position[b]
+        ax.text((x0 + x1) / 2 + 0.25, (y0 + y1) / 2 + 0.15, "state [h, c]", fontsize=9, ha="left",
+                va="bottom", style="italic", bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
     for key, layer in nodes.items():
         x, y = position[key]
         used_by = sum(layer in model.layers for model in models.values())
@@ -148,9 +160,11 @@ def training_curves(history: dict):
 
 
 def weight_comparison(rows, column_titles=("from fullmodel", "from the inference model", "difference")):
-    """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b."""
+    """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b,
+    and a colour bar saying what the colours are. A row ``(label, a, b, groups)`` also marks equal column
+    groups of the tensor (an LSTM's four gates) with their names."""
     fig, axes = plt.subplots(len(rows), 3, figsize=(11, 1.9 * len(rows) + 0.6), squeeze=False)
-    for (label, a, b), row in zip(rows, axes):
+    for (label, a, b, *groups), row in zip(rows, axes):
         a, b = np.atleast_2d(a), np.atleast_2d(b)
         limit = float(np.abs(a).max()) or 1.0
         for ax, values in zip(row, (a, b, a - b)):
@@ -158,9 +172,17 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
                               cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
+            if groups:
+                width = values.shape[1] / len(groups[0])
+                for k in range(1, len(groups[0])):
+                    ax.axvline(k * width - 0.5, color="black", linewidth=0.8)
+                ax.set_xticks([(k + 0.5) * width - 0.5 for k in range(len(groups[0]))], groups[0], fontsize=8)
+                ax.tick_params(length=0)
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
         row[2].set_title(f"max |difference| = {np.abs(a - b).max():.1e}", fontsize=8)
-        fig.colorbar(image, ax=row[2], fraction=0.05)
+        colour_bar = fig.colorbar(image, ax=row[2], fraction=0.05)
+        colour_bar.set_label("weight value", fontsize=8)
+        colour_bar.ax.tick_params(labelsize=7)
     for ax, title in zip(axes[0], column_titles):
         ax.set_title(f"{title}\n" + ax.get_title(), fontsize=9)
     fig.tight_layout()
@@ -168,26 +190,32 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
 
 
 def lstm_gate_rows(layer_name: str, kernel_a, kernel_b, recurrent_a, recurrent_b):
-    """Rows for ``weight_comparison``: an LSTM's kernel and recurrent kernel, split into gates i, f, c, o."""
-    rows = []
-    for which, a, b in (("kernel", kernel_a, kernel_b), ("recurrent", recurrent_a, recurrent_b)):
-        for gate, part_a, part_b in zip(GATES, np.split(np.asarray(a), 4, axis=1), np.split(np.asarray(b), 4, axis=1)):
-            rows.append((f"{layer_name}\n{which} {gate.split()[0]}", part_a, part_b))
-    return rows
+    """Rows for ``weight_comparison``: an LSTM's kernel and recurrent kernel, each one row with its four gates
+    (i, f, c, o, in Keras's order) marked."""
+    gates = [gate.split()[0] for gate in GATES]
+    return [(f"{layer_name}\n{which}", np.asarray(a), np.asarray(b), gates)
+            for which, a, b in (("kernel", kernel_a, kernel_b), ("recurrent kernel", recurrent_a, recurrent_b))]
 
 
 def attention_heatmaps(examples, columns: int = 3):
-    """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns."""
+    """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns;
+    axes titled, one colour bar for all."""
     rows = -(-len(examples) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.8 * rows), squeeze=False)
+    image = None
     for ax, (english, french, weights) in zip(axes.flat, examples):
-        ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
+        image = ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(len(english)), english, rotation=60, ha="right", fontsize=9)
         ax.set_yticks(range(len(french)), french, fontsize=9)
+        ax.set_xlabel("English source token", fontsize=9)
+        ax.set_ylabel("French output token", fontsize=9)
         ax.tick_params(length=0)
     for ax in axes.flat[len(examples):]:
         ax.axis("off")
     fig.tight_layout()
+    if image is not None:
+        colour_bar = fig.colorbar(image, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02)
+        colour_bar.set_label("attention weight (each row sums to 1)", fontsize=9)
     return fig
 
 
@@ -207,5 +235,51 @@ def decoding_speed(methods: list[str], seconds_per_sentence: list[float]):
     ax.set_xlim(ms.min() / 3, ms.max() * 40)  # room for the labels right of the bars
     ax.set_xlabel("milliseconds per sentence (log scale)", fontsize=12)
     ax.set_title("Greedy and beam decoding of the test split", fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def inference_loop(encoder_model, decoder_model, source_tokens, output_tokens, start="START_", end="_END"):
+    """Chapter 3: greedy decoding as it runs. ``encoder_model`` once on the source; then ``decoder_model``
+    once per output token, each step fed the previous token and the state ``[h, c]`` the step before it
+    returned. Box labels are the models' own names and input/output names; the tokens are one real
+    translation."""
+    steps = [*output_tokens, end]
+    inputs = [start, *output_tokens]
+    n = len(steps)
+    fig, ax = plt.subplots(figsize=(2.1 * (n + 1.4), 3.6))
+    box = dict(boxstyle="round", ec="black")
+    encoder_inputs = ", ".join(t.name for t in encoder_model.inputs)
+    ax.text(0, 0, f"{encoder_model.name}\n(once)", ha="center", va="center", fontsize=10,
+            bbox=box | dict(fc="#dbe9f6"))
+    ax.text(0, -1.45, " ".join(source_tokens), ha="center", va="center", fontsize=9, wrap=True)
+    ax.annotate("", xy=(0, -0.35), xytext=(0, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
+    ax.text(0.1, -0.8, encoder_inputs, fontsize=7, color="dimgray")
+    token_input = decoder_model.inputs[0].name
+    for t in range(n):
+        x = 2.1 * (t + 1.2)
+        ax.text(x, 0, f"{decoder_model.name}\nstep {t + 1}", ha="center", va="center", fontsize=10,
+                bbox=box | dict(fc="#fde3c8"))
+        # the token fed in, below; the most probable next token, above
+        ax.text(x, -1.45, inputs[t], ha="center", va="center", fontsize=10, family="monospace")
+        ax.annotate("", xy=(x, -0.35), xytext=(x, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
+        ax.text(x, 1.45, steps[t], ha="center", va="center", fontsize=10, family="monospace",
+                fontweight="bold")
+        ax.annotate("", xy=(x, 1.2), xytext=(x, 0.35), arrowprops=dict(arrowstyle="->", lw=1.5))
+        # the state from the step before (or from the encoder)
+        ax.annotate("", xy=(x - 0.75, 0), xytext=(x - 2.1 + 0.75, 0),
+                    arrowprops=dict(arrowstyle="->", lw=2, color="tab:green"))
+        ax.text(x - 1.05, 0.12, "[h, c]", ha="center", va="bottom", fontsize=8, color="tab:green")
+        if t + 1 < n:  # the output token becomes the next step's input
+            ax.annotate("", xy=(x + 2.1 - 0.25, -1.3), xytext=(x + 0.3, 1.4),
+                        arrowprops=dict(arrowstyle="->", lw=1, color="gray", ls="--",
+                                        connectionstyle="arc3,rad=-0.25"))
+    ax.text(2.1 * 1.2, -2.05, f"fed in: {token_input} (the previous token, argmax of the step before)",
+            fontsize=8, color="dimgray", ha="left")
+    ax.set_xlim(-1.2, 2.1 * (n + 0.7))
+    ax.set_ylim(-2.3, 1.9)
+    ax.axis("off")
+    ax.set_title("Greedy decoding: the encoder runs once, the decoder once per token, its state fed back",
+                 fontsize=11)
     fig.tight_layout()
     return fig

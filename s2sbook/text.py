@@ -9,11 +9,26 @@ import re
 import unicodedata
 
 # 01_data.ipynb
-# Tatoeba puts a narrow no-break space (and sometimes these two) before French ? and !.
+# Tatoeba puts a narrow no-break space (and sometimes these two) before
+# French ? and !.
 SPECIAL_SPACES = {"\u202f": " ", "\u00a0": " ", "\u2009": " "}
 APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'"}
-# French elided words keep their apostrophe and become tokens of their own: "l'homme" -> "l'", "homme".
-ELIDED = {"l", "d", "j", "n", "m", "t", "s", "c", "qu", "jusqu", "lorsqu", "puisqu"}
+# French elided words keep their apostrophe and become tokens of their own:
+# "l'homme" -> "l'", "homme".
+ELIDED = {
+    "l",
+    "d",
+    "j",
+    "n",
+    "m",
+    "t",
+    "s",
+    "c",
+    "qu",
+    "jusqu",
+    "lorsqu",
+    "puisqu",
+}
 TOKEN_RE = re.compile(r"\w+(?:'\w+)*'?|[^\w\s]")
 
 
@@ -27,7 +42,9 @@ def tokenize(text):
     tokens = []
     for token in TOKEN_RE.findall(normalize(text)):
         head, apostrophe, rest = token.partition("'")
-        while apostrophe and rest and head in ELIDED:  # "s'l'a" holds two elisions
+        while (
+            apostrophe and rest and head in ELIDED
+        ):  # "s'l'a" holds two elisions
             tokens.append(head + "'")
             token = rest
             head, apostrophe, rest = token.partition("'")

@@ -15,3 +15,25 @@ def timed(function, repeats: int = 1):
         result = function()
         times.append(time.perf_counter() - started)
     return result, statistics.median(times)
+
+
+def environment() -> str:
+    """What a timing depends on, in one line: the CPU, its cores, and the TensorFlow, Keras and backend
+    versions (printed wherever the book prints a time)."""
+    import os
+    import platform
+    from pathlib import Path
+
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (f"{cpu}, {cores} cores available; TensorFlow {tf.__version__}, Keras {keras.__version__} "
+            f"({keras.backend.backend()} backend), Python {platform.python_version()}")

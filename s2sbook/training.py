@@ -25,13 +25,20 @@ RECIPE = {
 class MaskedAccuracy(keras.metrics.Metric):
     def __init__(self, name="masked_accuracy", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
-        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.correct = self.add_variable(
+            shape=(), initializer="zeros", name="correct"
+        )
+        self.total = self.add_variable(
+            shape=(), initializer="zeros", name="total"
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true = keras.ops.cast(y_true, "int32")
         real = keras.ops.cast(keras.ops.not_equal(y_true, 0), "float32")
-        hits = keras.ops.cast(keras.ops.equal(keras.ops.argmax(y_pred, axis=-1), y_true), "float32")
+        hits = keras.ops.cast(
+            keras.ops.equal(keras.ops.argmax(y_pred, axis=-1), y_true),
+            "float32",
+        )
         self.correct.assign_add(keras.ops.sum(hits * real))
         self.total.assign_add(keras.ops.sum(real))
 
@@ -49,20 +56,26 @@ def compile_model(fullmodel, learning_rate):
 
 # 02_training_model.ipynb
 def set_seed(seed):
-    # Same seed, same weights: seeds Python, numpy and TensorFlow, and asks for deterministic kernels.
+    # Same seed, same weights: seeds Python, numpy and TensorFlow, and asks
+    # for deterministic kernels.
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
 
 class EpochLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
-        print(f"epoch {epoch + 1:2d}: " + "  ".join(f"{k} {v:.4f}" for k, v in sorted(logs.items())))
+        print(
+            f"epoch {epoch + 1:2d}: "
+            + "  ".join(f"{k} {v:.4f}" for k, v in sorted(logs.items()))
+        )
 
 
 # 02_training_model.ipynb
 def train_model(fullmodel, data, recipe):
     compile_model(fullmodel, recipe["learning_rate"])
-    encoder_input_data, decoder_input_data, decoder_target_data = data.part("train")
+    encoder_input_data, decoder_input_data, decoder_target_data = data.part(
+        "train"
+    )
     val_encoder_input, val_decoder_input, val_target = data.part("val")
     history = fullmodel.fit(
         [encoder_input_data, decoder_input_data],
@@ -73,4 +86,6 @@ def train_model(fullmodel, data, recipe):
         verbose=0,
         callbacks=[EpochLog()],
     )
-    return {k: [float(v) for v in values] for k, values in history.history.items()}
+    return {
+        k: [float(v) for v in values] for k, values in history.history.items()
+    }

@@ -1,13 +1,17 @@
 """Colab opens one notebook without the rest of the repository. Every chapter's first cell (the text of
 chapters/_colab_cell.py, put there by tools/generate.py) fetches the helper package and the corpus there;
-anywhere else it only quiets TensorFlow's C++ log before any cell imports TensorFlow."""
+everywhere it then quiets TensorFlow's C++ log before any cell imports TensorFlow, and makes tracebacks
+short (s2sbook.notebook)."""
 
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 
-from book import COLAB_CELL, cell_source, cells, repository, toc_notebooks
+from book import COLAB_CELL, ROOT, cell_source, cells, repository, toc_notebooks
+from test_repository import imported_modules, pins
 
 CELL = COLAB_CELL.read_text(encoding="utf-8").strip()
 # Hidden on the site (it does nothing there); still in the notebook that Colab and Binder open.
@@ -41,9 +45,11 @@ def test_every_chapter_notebook_starts_with_the_colab_cell():
         assert TAG in first.get("metadata", {}).get("tags", []), f"{notebook.name}: tag the Colab cell {TAG}"
 
 
-def test_outside_colab_the_cell_does_nothing(tmp_path):
+def test_outside_colab_the_cell_only_quiets_tensorflow(tmp_path):
     changed = run_cell("", tmp_path)
-    assert changed["new_modules"] == [] and changed["path_added"] == [] and not changed["cwd_changed"]
+    assert changed["path_added"] == [] and not changed["cwd_changed"]
+    assert "s2sbook.notebook" in changed["new_modules"]
+    assert not any(name.startswith(("tensorflow", "keras", "subprocess")) for name in changed["new_modules"])
     assert changed["tf_log_level"] == "3"
     assert changed["stdout"] == [] and changed["stderr"] == ""
     assert list(tmp_path.iterdir()) == []  # nothing cloned, nothing written
@@ -62,12 +68,47 @@ os.chdir = lambda path: calls.append(["chdir", path])
     changed = run_cell(prelude, tmp_path)
     url, _ = repository()
     book = "/content/s2sbook"
-    clone, install, chdir = changed["calls"]
+    clone, install, extras, chdir = changed["calls"]
     assert clone == ["run", ["git", "clone", "--depth=1", url, book], {"check": True}]
     command = install[1]
     assert command[:3] == [sys.executable, "-m", "pip"] and "--no-deps" in command, command
     assert command[command.index("-e") + 1] == book and install[2] == {"check": True}
-    assert not any(name.startswith(("tensorflow", "keras")) for name in command)  # Colab's own TF stays
+    assert extras[1][:4] == [sys.executable, "-m", "pip", "install"] and extras[2] == {"check": True}
+    assert extras[1][5:] == colab_extras()
+    for command in (install[1], extras[1]):  # Colab's own TensorFlow and Keras stay
+        assert not any(name.startswith(("tensorflow", "keras")) for name in command)
     assert chdir == ["chdir", book]
     assert changed["path_added"] == [book]
 
+
+
+# What Colab preinstalls (as distributions), so the cell leaves it alone: its TensorFlow build, Keras and
+# their companions, and jinja2 (for pandas' Styler). Everything else the chapters import is installed.
+COLAB_PROVIDES = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "pandas", "h5py", "jinja2",
+                  "ipython"}
+
+
+def colab_extras() -> list[str]:
+    match = re.search(r"EXTRAS = \[(.*?)\]", CELL, re.S)
+    assert match, "the Colab cell lists what it installs besides the package as EXTRAS = [...]"
+    return re.findall(r'"([^"]+)"', match.group(1))
+
+
+def test_colab_installs_every_package_the_chapters_import_that_colab_lacks_at_the_books_pins():
+    modules = set()
+    for notebook in toc_notebooks():
+        for cell in cells(notebook):
+            if cell["cell_type"] == "code":
+                modules |= imported_modules(cell_source(cell))
+    for path in (ROOT / "s2sbook").glob("*.py"):
+        modules |= imported_modules(path.read_text(encoding="utf-8"))
+    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
+    distributions = importlib.metadata.packages_distributions()
+    needed = set()
+    for module in modules:
+        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+        needed |= names - COLAB_PROVIDES if not names & COLAB_PROVIDES else set()
+    book = pins(ROOT / "requirements.txt")
+    assert sorted(colab_extras()) == sorted(f"{name}=={book[name]}" for name in needed), (
+        f"the chapters import {sorted(needed)} beyond what Colab provides: list them, pinned as in "
+        "requirements.txt, in EXTRAS of chapters/_colab_cell.py")

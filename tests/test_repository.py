@@ -115,10 +115,20 @@ def test_binder_installs_every_package_the_chapters_import():
                 modules |= imported_modules(cell_source(cell))
     for path in (ROOT / "s2sbook").glob("*.py"):
         modules |= imported_modules(path.read_text(encoding="utf-8"))
-    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere.
-    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb"}
+    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere;
+    # s2sbook.notebook uses IPython only inside a kernel, which brings it.
+    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
     provided = set(pins(ROOT / "binder" / "requirements.txt"))
     distributions = importlib.metadata.packages_distributions()
     for module in sorted(modules):
         names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
         assert names & provided, f"a chapter imports {module}: add it to binder/requirements.txt"
+
+
+def test_binder_installs_what_pandas_styler_needs_when_a_chapter_styles_a_table():
+    """An optional dependency the import scan cannot see: pandas' Styler (DataFrame.style) needs jinja2,
+    which pandas does not install. (CI also executes the chapters in Binder's environment.)"""
+    styled = [notebook.name for notebook in toc_notebooks()
+              if any(".style" in cell_source(cell) for cell in cells(notebook) if cell["cell_type"] == "code")]
+    if styled:
+        assert "jinja2" in pins(ROOT / "binder" / "requirements.txt"), f"{styled} use DataFrame.style"

@@ -34,7 +34,8 @@ MEMORY_CELL = "from s2sbook.budgets import report_peak_memory\n\nreport_peak_mem
 EXECUTION_PAGE = ROOT / "chapters" / "execution.md"
 ROWS_START = "% Peak-memory rows: written by python tools/generate.py from _toc.yml, do not edit."
 ROWS_END = "% End of the rows written by tools/generate.py."
-MARK = re.compile(r"#@save (s2sbook/\w+\.py)\s*$")
+# `ruff format` writes the mark "# @save": both spellings count.
+MARK = re.compile(r"# ?@save (s2sbook/\w+\.py)\s*$")
 COMMAND = "python tools/generate.py"
 
 # Each generated module: its docstring and the imports its cells need.
@@ -95,7 +96,7 @@ def saved_cells() -> dict[str, list[tuple[str, str]]]:
                 continue
             first, _, code = "".join(cell["source"]).partition("\n")
             mark = MARK.match(first)
-            if first.startswith("#@save") and not mark:
+            if re.match(r"# ?@save", first) and not mark:
                 raise GenerateError(f"{notebook.name}: write the mark as '#@save s2sbook/NAME.py', not {first!r}")
             if not mark:
                 continue

@@ -129,6 +129,50 @@ def internal_link_problems(hrefs: list[str], base: str) -> list[str]:
     return problems
 
 
+# What a page must not show in any cell output: TensorFlow's C++ (absl) log, and paths of the machine
+# that built it (an absolute path of two or more parts, a Windows drive, site-packages).
+TF_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+\s+\S+:\d+\]|absl::InitializeLog", re.M)
+MACHINE_PATH = re.compile(r"(?<![\w.~…:/])/[\w.+@-]+/[\w.+@-]+|\b[A-Za-z]:\\[\w.]|site-packages")
+# An alt text that says nothing: empty, a file name, or a hash.
+MEANINGLESS_ALT = re.compile(r"^\s*$|^[\w.-]*\.(png|jpe?g|svg|gif)$|^[0-9a-f]{12,}$", re.I)
+
+
+def reader_problems(tab) -> list[str]:
+    """What a reader of the page at the default desktop width must not meet: log noise or machine paths in
+    an output, an image without meaningful alt text, a cell's figure without a caption, a code block or
+    table wider than its column."""
+    found = tab.evaluate("""() => {
+        const article = document.querySelector("article") || document.body;
+        const outputs = [...article.querySelectorAll(".cell_output")].map(o => o.innerText);
+        const images = [...article.querySelectorAll("img")].map(img => ({
+            src: (img.currentSrc || img.src).split("/").pop().slice(0, 40), alt: img.getAttribute("alt") || "",
+            inOutput: !!img.closest(".cell_output"),
+            caption: (img.closest("figure")?.querySelector("figcaption")?.innerText || "").trim()}));
+        const wide = [...article.querySelectorAll("pre")]
+            .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+            .map(pre => `code block ${pre.scrollWidth} px wide in ${pre.clientWidth} px: `
+                + pre.innerText.split("\\n").reduce((a, b) => b.length > a.length ? b : a, "").slice(0, 60));
+        const tables = [...article.querySelectorAll("table")].filter(table => {
+            const box = table.parentElement;
+            return table.offsetWidth > box.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1;
+        }).map(table => `table ${table.offsetWidth} px wide in ${table.parentElement.clientWidth} px: `
+            + [...table.querySelectorAll("th")].map(th => th.innerText.trim()).join(" | ").slice(0, 60));
+        return {outputs, images, wide: wide.concat(tables)};
+    }""")
+    problems = []
+    for text in found["outputs"]:
+        if match := TF_LOG.search(text):
+            problems.append(f"TensorFlow log line in an output: {text[match.start():][:80]!r}")
+        if match := MACHINE_PATH.search(text):
+            problems.append(f"machine path in an output: {text[max(0, match.start() - 20):][:80]!r}")
+    for image in found["images"]:
+        if MEANINGLESS_ALT.search(image["alt"]) or len(image["alt"].split()) < 3:
+            problems.append(f"image without meaningful alt text: {image['src']} (alt {image['alt']!r})")
+        if image["inOutput"] and not image["caption"]:
+            problems.append(f"figure without a caption: {image['src']}")
+    return problems + found["wide"]
+
+
 @pytest.mark.parametrize("page", toc_pages())
 def test_page(page, site, browser):
     page_file = HTML / f"{page}.html"
@@ -189,6 +233,9 @@ def test_page(page, site, browser):
             problems.append(f"launch links {launch}, expected {expected}")
     elif launch["binder"] or launch["colab"]:
         problems.append(f"launch links on a page that is not a notebook: {launch}")
+
+    # No log noise or machine path in any output; images described and captioned; nothing wider than its column.
+    problems += reader_problems(tab)
 
     tab.screenshot(path=SCREENSHOTS / f"{page.replace('/', '__')}.png", full_page=True)
     visit.close()
@@ -327,3 +374,33 @@ def test_live_translator_works_from_disk(page, browser, keras_reference):
     sentence, expected = keras_reference["english"][0], keras_reference["french"][0]
     assert type_and_read(visit.page, sentence)["french"] == expected
     visit.close()
+
+
+# A page that breaks each rule of reader_problems once, built by hand (no build needed).
+BROKEN_PAGE = """<html><body><article>
+<div class="cell_output"><pre>I0000 00:00:1795694648.912814   23537 port.cc:153] on</pre></div>
+<div class="cell"><div class="cell_output"><pre>ValueError: no file /work/venv/lib/python3.11/x.py</pre></div></div>
+<div class="cell"><div class="cell_output"><img alt="0123456789abcdef0123.png" src="{png}"></div></div>
+<div class="cell"><div class="cell_output"><figure><img alt="Training loss falls over twenty epochs" src="{png}">
+  </figure></div></div>
+<div style="width: 300px"><div class="highlight"><pre style="overflow: auto">{long_line}</pre></div></div>
+<div style="width: 300px; overflow: auto"><table><tr><th>{long_word}</th></tr></table></div>
+<div class="cell"><div class="cell_output"><figure><img alt="A well-described figure of the loss"
+  src="{png}"><figcaption>Loss per epoch.</figcaption></figure><pre>All fine: 3/4 of …/keras/x.py</pre></div></div>
+</article></body></html>"""
+PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9a"
+       "wAAAABJRU5ErkJggg==")
+
+
+def test_reader_problems_catches_each_class_on_a_broken_page(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    tab = context.new_page()
+    tab.set_content(BROKEN_PAGE.format(png=PNG, long_line="x = 1  # " + "y" * 200, long_word="z" * 200))
+    problems = reader_problems(tab)
+    context.close()
+    expected = ["TensorFlow log line in an output", "machine path in an output",
+                "image without meaningful alt text: ", "figure without a caption", "code block ", "table "]
+    assert [next(p for p in problems if p.startswith(e)) for e in expected]  # each class reported ...
+    # ... exactly once each, and nothing on the well-formed last cell (its caption, alt text, "3/4", "…/").
+    assert sorted(p.split(":")[0].split(" ")[0] for p in problems) == sorted(
+        ["TensorFlow", "machine", "image", "figure", "figure", "code", "table"]), problems
