@@ -3,15 +3,14 @@ chapters/_colab_cell.py, put there by tools/generate.py) fetches the helper pack
 everywhere it then quiets TensorFlow's C++ log before any cell imports TensorFlow, and makes tracebacks
 short (s2sbook.notebook)."""
 
-import importlib.metadata
 import json
 import os
 import re
 import subprocess
 import sys
 
-from book import COLAB_CELL, ROOT, cell_source, cells, repository, toc_notebooks
-from test_repository import imported_modules, pins
+from book import COLAB_CELL, ROOT, cell_source, cells, repository, third_party_imports, toc_notebooks
+from test_repository import pins
 
 CELL = COLAB_CELL.read_text(encoding="utf-8").strip()
 # Hidden on the site (it does nothing there); still in the notebook that Colab and Binder open.
@@ -95,18 +94,8 @@ def colab_extras() -> list[str]:
 
 
 def test_colab_installs_every_package_the_chapters_import_that_colab_lacks_at_the_books_pins():
-    modules = set()
-    for notebook in toc_notebooks():
-        for cell in cells(notebook):
-            if cell["cell_type"] == "code":
-                modules |= imported_modules(cell_source(cell))
-    for path in (ROOT / "s2sbook").glob("*.py"):
-        modules |= imported_modules(path.read_text(encoding="utf-8"))
-    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
-    distributions = importlib.metadata.packages_distributions()
     needed = set()
-    for module in modules:
-        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+    for names in third_party_imports().values():
         needed |= names - COLAB_PROVIDES if not names & COLAB_PROVIDES else set()
     book = pins(ROOT / "requirements.txt")
     assert sorted(colab_extras()) == sorted(f"{name}=={book[name]}" for name in needed), (

@@ -1,16 +1,13 @@
 """House rules that a reviewer would otherwise have to check by eye."""
 
-import ast
-import importlib.metadata
 import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
-from book import cell_source, cells, toc_notebooks
+from book import cell_source, cells, third_party_imports, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,33 +92,9 @@ def test_binder_installs_the_same_pins_and_python_as_the_book():
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
 
 
-def imported_modules(code: str) -> set[str]:
-    # IPython magics and shell escapes are not Python.
-    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
-    names = set()
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
-
-
 def test_binder_installs_every_package_the_chapters_import():
-    modules = set()
-    for notebook in toc_notebooks():
-        for cell in cells(notebook):
-            if cell["cell_type"] == "code":
-                modules |= imported_modules(cell_source(cell))
-    for path in (ROOT / "s2sbook").glob("*.py"):
-        modules |= imported_modules(path.read_text(encoding="utf-8"))
-    # s2sbook.budgets uses myst_nb only inside a Jupyter Book build, and does without it elsewhere;
-    # s2sbook.notebook uses IPython only inside a kernel, which brings it.
-    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
     provided = set(pins(ROOT / "binder" / "requirements.txt"))
-    distributions = importlib.metadata.packages_distributions()
-    for module in sorted(modules):
-        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+    for module, names in third_party_imports().items():
         assert names & provided, f"a chapter imports {module}: add it to binder/requirements.txt"
 
 

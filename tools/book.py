@@ -1,8 +1,11 @@
 """The book's structure: pages from _toc.yml, their sources, the repository. Shared by tools/generate.py,
 benchmarks/peak_memory.py and the tests."""
 
+import ast
+import importlib.metadata
 import json
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -64,3 +67,28 @@ def repository() -> tuple[str, str]:
     """The repository URL and branch from _config.yml (the launch buttons and the Colab cell use them)."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     return config["repository"]["url"].rstrip("/"), config["repository"]["branch"]
+
+
+def imported_modules(code: str) -> set[str]:
+    """The top-level names of the modules that ``code`` imports (IPython magics and shell escapes left out)."""
+    code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def third_party_imports() -> dict[str, set[str]]:
+    """Every third-party module that a chapter or the package imports, with the distributions that provide
+    it (normalised names). Left out: the standard library, the book's own package, myst_nb (used by
+    s2sbook.budgets only inside a Jupyter Book build) and IPython (s2sbook.notebook, inside a kernel)."""
+    code = [cell_source(c) for notebook in toc_notebooks() for c in cells(notebook) if c["cell_type"] == "code"]
+    code += [path.read_text(encoding="utf-8") for path in (ROOT / "s2sbook").glob("*.py")]
+    modules = set().union(*map(imported_modules, code))
+    modules -= set(sys.stdlib_module_names) | {"s2sbook", "myst_nb", "IPython"}
+    distributions = importlib.metadata.packages_distributions()
+    return {module: {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+            for module in sorted(modules)}
