@@ -1,6 +1,6 @@
 """The book's helper package: the code the chapters teach, importable by later chapters (the d2l pattern).
 
-Generated from the chapters' ``#@save`` cells by ``python tools/generate.py`` (never edit these by hand):
+Generated from the chapters' ``# @save`` cells by ``python tools/generate.py`` (never edit these by hand):
 ``text`` and ``arrays`` (chapter 1), ``models`` (chapters 2-3), ``training`` (chapter 2), ``checks``
 (chapter 4), ``decoding`` (chapters 3 and 6), ``evaluation`` (chapters 3 and 6), ``attention`` (chapter 7),
 ``numpy_translator`` (chapter 8).

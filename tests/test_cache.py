@@ -150,7 +150,7 @@ def test_chapter_2_and_the_package_give_one_key(tmp_path):
     shell = InteractiveShell.instance()
     code = [cell_source(c) for c in cells(ROOT / "chapters" / "02_training_model.ipynb") if c["cell_type"] == "code"]
     imports = code[1]  # the import cell, after the hidden set-up cell
-    for source in [imports, *(s for s in code if s.startswith("#@save"))]:
+    for source in [imports, *(s for s in code if s.startswith("# @save"))]:
         assert shell.run_cell(source, silent=True).success
     corpus = write_corpus(tmp_path)
     chapter = shell.user_ns["build_training_model"], shell.user_ns["train_model"]

@@ -1,4 +1,4 @@
-"""The package modules that the chapters teach are generated from the chapters' #@save cells (the d2l
+"""The package modules that the chapters teach are generated from the chapters' # @save cells (the d2l
 pattern), so chapter and package cannot drift apart: this test fails when a generated module is stale,
 and says the one command that fixes it."""
 
