@@ -76,7 +76,6 @@ def quiet_tensorflow() -> None:
     global _quiet
     if _quiet:
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # fewer lines to filter, where it works
     original = os.dup(2)
     read_fd, write_fd = os.pipe()
     os.dup2(write_fd, 2)

@@ -1,9 +1,10 @@
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
 import pytest
+
+import s2sbook  # noqa: F401  (quiets TensorFlow's C++ start-up log before any test imports TF)
 
 ROOT = Path(__file__).resolve().parents[1]
 # tools/book.py (the book's pages, from _toc.yml) is shared by the tests, the generator and the benchmarks.
@@ -17,9 +18,6 @@ def load_script(relative: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-# Keep TensorFlow's C++ start-up lines out of the test output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 @pytest.fixture(scope="session")
