@@ -30,8 +30,9 @@ def rows(raw):
 # (a) ------------------------------------------------------------------------
 def test_regeneration_is_byte_identical(tmp_path, raw):
     out = tmp_path / "eng-fra.tsv"
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)],
-                   check=True, cwd=tmp_path, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out)], check=True, cwd=tmp_path, capture_output=True, timeout=300
+    )
     assert out.read_bytes() == raw
 
 
@@ -107,5 +108,16 @@ def test_space_before_question_and_exclamation_marks(rows):
             used[before] += 1
     assert set(used) == {NNBSP, NBSP, THIN}
     assert used[NNBSP] > used[NBSP] + used[THIN], used
-    for en, _, _ in rows:   # English has no space before ? or !
+    for en, _, _ in rows:  # English has no space before ? or !
         assert not re.search(r"\s[?!]", en), repr(en)
+
+
+def test_tatoeba_file_is_the_documented_one():
+    """data/README.md gives the real corpus's provenance by its hash; the shipped file must match."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256((root / "data" / "tatoeba-eng-fra.tsv").read_bytes()).hexdigest()
+    assert digest in (root / "data" / "README.md").read_text(encoding="utf-8")
+    assert digest == "0054ea2102484f4800d0b2cca57460b6b4a2e05328e6954240601065b001b1a6"
