@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .text import END, START
+from .text import END, START, tokenize
 
 
 # 01_data.ipynb
@@ -44,12 +44,21 @@ SEED = (
 )
 
 
-def split_indices(n, seed=SEED, fractions=(0.8, 0.1, 0.1)):
-    order = np.random.default_rng(seed).permutation(n)
-    n_train = round(fractions[0] * n)
-    n_val = round(fractions[1] * n)
+def split_indices(en_sentences, seed=SEED, fractions=(0.8, 0.1, 0.1)):
+    # Row numbers of each English sentence, in order of first appearance.
+    groups = {}
+    for row, sentence in enumerate(en_sentences):
+        groups.setdefault(tuple(tokenize(sentence)), []).append(row)
+    groups = list(groups.values())
+    order = np.random.default_rng(seed).permutation(len(groups))
+    n_train = round(fractions[0] * len(groups))
+    n_val = round(fractions[1] * len(groups))
+    parts = {
+        "train": order[:n_train],
+        "val": order[n_train : n_train + n_val],
+        "test": order[n_train + n_val :],
+    }
     return {
-        "train": np.sort(order[:n_train]),
-        "val": np.sort(order[n_train : n_train + n_val]),
-        "test": np.sort(order[n_train + n_val :]),
+        name: np.sort(np.array([r for g in part for r in groups[g]], dtype=int))
+        for name, part in parts.items()
     }

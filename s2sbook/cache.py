@@ -211,12 +211,14 @@ def _save(directory: Path, fullmodel: keras.Model, data: Dataset, history: dict,
 
 
 def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model, fit=train_model,
-                  lock_timeout: float = 1800) -> Trained:
+                  lock_timeout: float = 1800, on_error: str | None = None) -> Trained:
     """The model that ``build`` makes and ``fit`` trains with ``recipe`` on ``corpus``: from the cache if
-    exactly this was trained before, else trained now and cached. Says which, and the key."""
+    exactly this was trained before, else trained now and cached. Says which, and the key. ``on_error``
+    is ``prepare``'s (``"skip"`` leaves malformed corpus lines out, and prints them; None: ``$S2S_ON_ERROR``).
+    It needs no place in the key: a corpus that reads without skipping gives the same data either way."""
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
-    data = prepare(corpus_file, seed=recipe["seed"])
+    data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error)
     key = cache_key(corpus_file, recipe, build, fit)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)

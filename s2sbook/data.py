@@ -20,6 +20,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
 # One setting points the whole book at another corpus, e.g. the real fra.txt from manythings.org/anki.
 CORPUS_ENV = "S2S_CORPUS"
+# And one setting reaches read_corpus's on_error from anywhere (prepare, load_or_train, a chapter).
+ON_ERROR_ENV = "S2S_ON_ERROR"
+# A finished sentence ends with one of these; a French sentence that does not, on a last line with no
+# final newline, is taken for a file cut off mid-line. (6 of the 76,037 Tatoeba sentences end in a letter:
+# a complete file ends with a newline, so only the last line is ever judged this way.)
+SENTENCE_END = frozenset('.!?\u2026\u00bb"\u201d)')
 WORD = re.compile(r"\w")  # a token with a letter or digit is a word; the others are punctuation
 
 
@@ -55,25 +61,38 @@ class CorpusError(ValueError):
     pass
 
 
-def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") -> Corpus:
+def on_error_setting(on_error: str | None = None) -> str:
+    """``on_error`` if given, else ``$S2S_ON_ERROR`` if set, else ``"raise"``."""
+    return on_error or os.environ.get(ON_ERROR_ENV) or "raise"
+
+
+def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = None) -> Corpus:
     """Read a manythings/Tatoeba ``fra.txt`` file: ``English TAB French [TAB attribution]`` per line.
 
     Handles a BOM, CRLF line endings and blank lines. A line that is not a pair is never dropped
     silently: with ``on_error="raise"`` the first problems are listed in a ``CorpusError``; with
-    ``on_error="skip"`` they are counted in ``Corpus.malformed`` (see ``Corpus.report()``).
+    ``on_error="skip"`` they are counted in ``Corpus.malformed`` (see ``Corpus.report()``). Left as None,
+    ``on_error`` comes from ``$S2S_ON_ERROR`` (default ``"raise"``). A file that was cut off is one of
+    these problems: its last line, when it stops inside a UTF-8 character, or when it has no final newline
+    and its French no sentence-final mark (see ``SENTENCE_END``).
     """
+    on_error = on_error_setting(on_error)
     if on_error not in ("raise", "skip"):
-        raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+        raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r} (from the argument or "
+                         f"${ON_ERROR_ENV})")
     path = Path(path) if path is not None else corpus_path()
     if not path.is_file():
         raise FileNotFoundError(
             f"No corpus at {path}. The book ships data/eng-fra.tsv; to use another file, "
             f"set the environment variable {CORPUS_ENV} to its path.")
-    text = _decode_corpus(path, path.read_bytes())
+    text, cut_in_character = _decode_corpus(path, path.read_bytes(), on_error)
     corpus = Corpus(pairs=[], path=path)
     # split("\n"), not splitlines(): the latter also breaks on U+2028, U+0085 and friends inside a sentence.
     lines = [line.rstrip("\r") for line in text.split("\n")]
-    if lines and lines[-1] == "":
+    # A file written to the end ends with a newline; one cut inside a character has an unfinished last line
+    # even when that line is empty so far.
+    ends_with_newline = lines[-1] == "" and not cut_in_character
+    if ends_with_newline:
         lines.pop()
     rows = [line.split("\t") if line.strip() else None for line in lines]
     # A file is 3-column (Tatoeba's current format) when most of its pairs have an attribution; a
@@ -82,7 +101,10 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
     three_columns = sum(len(r) == 3 for r in rows if r) > sum(len(r) == 2 for r in rows if r)
     for number, (line, columns) in enumerate(zip(lines, rows, strict=True), start=1):
         corpus.lines += 1
-        if columns is None:
+        if number == len(lines) and cut_in_character:
+            corpus.malformed.append((number, "the file ends inside a UTF-8 character of this line, so it was cut "
+                                     "off (an interrupted download or copy?); get the whole file again", line))
+        elif columns is None:
             corpus.blank += 1
         elif len(columns) not in (2, 3):
             corpus.malformed.append((number, f"expected 2 or 3 tab-separated columns, got {len(columns)}", line))
@@ -91,11 +113,15 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
                                      line))
         elif not columns[0].strip() or not columns[1].strip():
             corpus.malformed.append((number, "empty English or French sentence", line))
+        elif number == len(lines) and not ends_with_newline and _looks_cut(columns, three_columns):
+            corpus.malformed.append((number, "the last line has no final newline and its French does not end a "
+                                     "sentence (no . ! ? … or », or no attribution in a 3-column file), so the "
+                                     "file looks cut off; get the whole file again", line))
         else:
             corpus.pairs.append((columns[0].strip(), columns[1].strip()))
     if corpus.malformed and on_error == "raise":
-        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' to leave "
-                          "them out (they stay counted in Corpus.malformed).")
+        raise CorpusError(corpus.report(full_path=True) + "\nFix these lines, or pass on_error='skip' (or set "
+                          f"{ON_ERROR_ENV}=skip) to leave them out (they stay counted in Corpus.malformed).")
     if not corpus.pairs:
         raise CorpusError(f"{path}: no sentence pairs in {corpus.lines} lines ({corpus.blank} blank, "
                           f"{len(corpus.malformed)} malformed). A corpus holds one pair per line, "
@@ -103,14 +129,30 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str = "raise") 
     return corpus
 
 
-def _decode_corpus(path: Path, raw: bytes) -> str:
-    """UTF-8 (with or without a BOM), or an error naming the line, the bytes and the fix."""
+def _looks_cut(columns: list[str], three_columns: bool) -> bool:
+    """A last line is visibly unfinished when its French stops without a sentence-final mark, or when, in
+    a file of 3-column lines, it stops before its attribution."""
+    return columns[1].strip()[-1] not in SENTENCE_END or (three_columns and len(columns) < 3)
+
+
+def _decode_corpus(path: Path, raw: bytes, on_error: str = "raise") -> tuple[str, bool]:
+    """UTF-8 (with or without a BOM), or an error naming the line, the bytes and the fix. A file that
+    ends inside a UTF-8 character was cut off, not written in another encoding: with ``on_error="skip"``
+    the text before that character is returned, and True, so that its unfinished line is reported."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         bad = raw[error.start:error.end]
+        if error.end == len(raw) and error.reason == "unexpected end of data":
+            if on_error == "skip":
+                return raw[:error.start].decode("utf-8-sig"), True
+            raise CorpusError(
+                f"{path}: line {line} stops inside a UTF-8 character (its last bytes, {bad!r}, begin one): the "
+                "file was cut off, by an interrupted download or copy. Get the whole file again, or pass "
+                f"on_error='skip' (or set {ON_ERROR_ENV}=skip) to leave that last line out; it is then "
+                "reported in Corpus.malformed.") from None
         raise CorpusError(
             f"{path}: line {line}, byte {column} of the line ({bad!r}) is not UTF-8, so the file is in "
             "another encoding (latin-1 or Windows-1252, or UTF-16). Convert it to UTF-8, e.g. "
@@ -206,6 +248,7 @@ class Dataset:
     decoder_input_data: np.ndarray
     decoder_target_data: np.ndarray
     split: dict[str, np.ndarray]
+    _translations: dict | None = field(default=None, repr=False, compare=False)  # references()' index
 
     @property
     def max_decoder_len(self) -> int:
@@ -217,10 +260,25 @@ class Dataset:
         rows = self.split[name]
         return self.encoder_input_data[rows], self.decoder_input_data[rows], self.decoder_target_data[rows]
 
+    def references(self, rows) -> list[list[list[str]]]:
+        """For each row, every French token list the corpus gives that row's English sentence (the same
+        tokens, as ``split_indices`` groups them), in corpus order, each once. A real corpus gives one
+        English sentence several translations; scoring against one of them would call the others wrong."""
+        if self._translations is None:
+            self._translations = {}
+            for en, fr in zip(self.en_tokens, self.fr_tokens, strict=True):
+                found = self._translations.setdefault(tuple(en), [])
+                if fr not in found:
+                    found.append(fr)
+        return [self._translations[tuple(self.en_tokens[int(row)])] for row in rows]
 
-def prepare(path: str | os.PathLike | None = None, seed: int = SEED) -> Dataset:
-    """Chapter 1 in one call: read, tokenise, build vocabularies, pad, split."""
-    corpus = read_corpus(path)
+
+def prepare(path: str | os.PathLike | None = None, seed: int = SEED, on_error: str | None = None) -> Dataset:
+    """Chapter 1 in one call: read, tokenise, build vocabularies, pad, split. ``on_error`` is
+    ``read_corpus``'s (None: ``$S2S_ON_ERROR``, else ``"raise"``); lines it skips are printed."""
+    corpus = read_corpus(path, on_error=on_error)
+    if corpus.malformed:
+        print(f"Left out {len(corpus.malformed)} malformed line(s) (on_error='skip'):\n{corpus.report()}")
     en_tokens = [tokenize(en) for en, _ in corpus.pairs]
     fr_tokens = [tokenize(fr) for _, fr in corpus.pairs]
     en_vocab = Vocabulary.build(en_tokens, "en")
@@ -228,12 +286,12 @@ def prepare(path: str | os.PathLike | None = None, seed: int = SEED) -> Dataset:
     max_len_en = max(map(len, en_tokens))
     max_len_fr = max(map(len, fr_tokens))
     arrays = make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr)
-    split = split_indices(len(corpus.pairs), seed)
+    split = split_indices([en for en, _ in corpus.pairs], seed)
     empty = [name for name, rows in split.items() if not len(rows)]
     if empty:
         raise CorpusError(f"{corpus.path}: {len(corpus.pairs)} pairs are too few to split into training, "
-                          f"validation and test sets (the {' and '.join(empty)} set would be empty). "
-                          "Use a corpus of at least a few dozen pairs.")
+                          f"validation and test sets (the {' and '.join(empty)} set would be empty; the split "
+                          "is by English sentence). Use a corpus of at least a few dozen English sentences.")
     return Dataset(corpus, en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr, *arrays, split)
 
 

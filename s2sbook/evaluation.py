@@ -8,31 +8,68 @@ from __future__ import annotations
 import numpy as np
 import sacrebleu
 
+from .arrays import SEED
 from .text import detokenize
 
 
 # 03_inference_models.ipynb
 def exact_match(hypotheses, references):
+    # references[i] is the list of every accepted translation of sentence i.
     return float(
-        np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
+        np.mean([h in r for h, r in zip(hypotheses, references, strict=True)])
     )
 
 
 # 06_fast_decoding.ipynb
 def bleu(outputs, references):
-    # Corpus BLEU against one reference each: (score, signature). sacrebleu
-    # reads detokenised text and applies its own standard tokenisation (13a),
-    # so the score does not depend on ours.
+    # Corpus BLEU, each output against every one of its references:
+    # (score, signature). sacrebleu reads detokenised text and applies its
+    # own standard tokenisation (13a), so the score does not depend on ours.
     if len(outputs) != len(references):
         raise ValueError(
             f"{len(outputs)} outputs but {len(references)} references"
         )
+    if not all(references):
+        raise ValueError("every output needs at least one reference")
+    streams = [
+        [detokenize(r[j]) if j < len(r) else None for r in references]
+        for j in range(max(map(len, references)))
+    ]
     metric = sacrebleu.metrics.BLEU()
     hypotheses = [detokenize(o) for o in outputs]
-    score = metric.corpus_score(
-        hypotheses, [[detokenize(r) for r in references]]
-    )
+    score = metric.corpus_score(hypotheses, streams)
     return score.score, str(metric.get_signature())
+
+
+# 06_fast_decoding.ipynb
+def nearest_distance(sentences, candidates):
+    # For each row of token ids in `sentences` (padded with 0): the word-level
+    # edit distance to the closest row of `candidates`.
+    candidates = np.unique(candidates, axis=0)
+    lengths = (candidates != 0).sum(axis=1)
+    steps = np.arange(candidates.shape[1] + 1, dtype="int16")
+    distances = []
+    for row in sentences:
+        # previous[k, j]: distance from the words so far to the first j
+        # words of candidate k.
+        previous = np.broadcast_to(steps, (len(candidates), len(steps)))
+        for i, word in enumerate(row[row != 0], start=1):
+            current = np.empty_like(previous)
+            current[:, 0] = i
+            # Delete the word, or substitute it (free if it is the same) ...
+            np.minimum(
+                previous[:, 1:] + 1,
+                previous[:, :-1] + (candidates != word),
+                out=current[:, 1:],
+            )
+            # ... or insert: current[j] = min over k <= j of current[k] + j - k.
+            previous = np.minimum.accumulate(current - steps, axis=1) + steps
+        distances.append(previous[np.arange(len(candidates)), lengths].min())
+    return np.array(distances)
+
+
+# 06_fast_decoding.ipynb
+SEEDS = (SEED, SEED + 1, SEED + 2)  # the book's seed, and two more for a spread
 
 
 # 06_fast_decoding.ipynb

@@ -87,7 +87,7 @@ def test_bleu_scores_detokenised_text_not_our_tokens():
     expected = sacrebleu.corpus_bleu(readable_outputs, [readable_references]).score
     on_tokens = sacrebleu.corpus_bleu([" ".join(o) for o in outputs], [[" ".join(r) for r in references]]).score
     assert expected != pytest.approx(on_tokens)  # the example tells the two apart
-    score, _ = bleu(outputs, references)
+    score, _ = bleu(outputs, [[r] for r in references])
     assert score == pytest.approx(expected, abs=1e-9)
 
 

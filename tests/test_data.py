@@ -117,11 +117,31 @@ def test_target_is_decoder_input_shifted_by_one(ds):
 
 
 def test_split_is_seeded_disjoint_and_complete(ds):
-    again = data.split_indices(len(ds.corpus.pairs))
+    english = [en for en, _ in ds.corpus.pairs]
+    again = data.split_indices(english)
     parts = [ds.split[k] for k in ("train", "val", "test")]
     assert all((a == b).all() for a, b in zip(parts, (again[k] for k in ("train", "val", "test")), strict=True))
     assert sorted(np.concatenate(parts)) == list(range(len(ds.corpus.pairs)))
-    assert not (data.split_indices(len(ds.corpus.pairs), seed=1)["test"] == ds.split["test"]).all()
+    assert not (data.split_indices(english, seed=1)["test"] == ds.split["test"]).all()
+
+
+def test_split_keeps_every_translation_of_one_english_sentence_together(tmp_path):
+    # Like Tatoeba: several French sentences for one English one, written in more than one way.
+    lines = [f"Sentence {i}.\tPhrase {i}.\n" for i in range(60)]
+    lines += [f"sentence  {i}.\tAutre phrase {i}.\n" for i in range(0, 60, 3)]  # same tokens as "Sentence i."
+    ds = data.prepare(write(tmp_path, "".join(lines)))
+    where = {}
+    for name, rows in ds.split.items():
+        for row in rows:
+            where.setdefault(tuple(ds.en_tokens[row]), set()).add(name)
+    assert len(where) == 60 and all(len(names) == 1 for names in where.values())
+    assert sorted(np.concatenate(list(ds.split.values()))) == list(range(len(lines)))
+    # 80/10/10 of the 60 English sentences, not of the 80 pairs.
+    assert [len({tuple(ds.en_tokens[r]) for r in ds.split[k]}) for k in ("train", "val", "test")] == [48, 6, 6]
+    # Every row's references: all translations of its English sentence, in corpus order, each once.
+    row = 60  # "sentence  0." / "Autre phrase 0."
+    assert ds.references([0, row]) == [[["phrase", "0", "."], ["autre", "phrase", "0", "."]]] * 2
+    assert ds.references([1]) == [[["phrase", "1", "."]]]
 
 
 def test_encode_source_rejects_bad_input_clearly(ds):
@@ -157,7 +177,7 @@ def test_a_corpus_too_small_to_split_is_refused(tmp_path):
     with pytest.raises(data.CorpusError) as error:
         data.prepare(path)
     message = str(error.value)
-    assert str(path) in message and "3 pairs are too few" in message and "at least" in message
+    assert str(path) in message and "3 pairs are too few" in message and "by English sentence" in message
 
 
 def test_a_corpus_that_is_not_utf8_names_the_line_and_how_to_convert(tmp_path):
@@ -168,6 +188,73 @@ def test_a_corpus_that_is_not_utf8_names_the_line_and_how_to_convert(tmp_path):
     message = str(error.value)
     assert str(path) in message and "line 3" in message and "b'\\xe9'" in message and "iconv" in message
     assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
+def test_a_file_cut_inside_a_utf8_character_names_the_line_not_the_encoding(tmp_path):
+    path = tmp_path / "fra.txt"
+    path.write_bytes("Go.\tVa !\nHi.\tSalut.\nHe ate.\tIl a mang\u00e9.\n".encode()[:-4])  # cut inside é
+    with pytest.raises(data.CorpusError) as error:
+        data.read_corpus(path)
+    message = str(error.value)
+    assert str(path) in message and "line 3" in message and "cut off" in message and "iconv" not in message
+    assert "on_error='skip'" in message and data.ON_ERROR_ENV in message
+    corpus = data.read_corpus(path, on_error="skip")
+    assert corpus.pairs == [("Go.", "Va !"), ("Hi.", "Salut.")]
+    assert [(n, line) for n, _, line in corpus.malformed] == [(3, "He ate.\tIl a mang")]
+    assert "cut off" in corpus.report()
+
+
+def test_a_cut_at_the_start_of_a_line_still_reports_that_line(tmp_path):
+    path = tmp_path / "fra.txt"
+    path.write_bytes(b"Go.\tVa !\n" + "\u00c9t\u00e9.\tSummer.\n".encode()[:1])
+    corpus = data.read_corpus(path, on_error="skip")
+    assert corpus.pairs == [("Go.", "Va !")] and [n for n, _, _ in corpus.malformed] == [2]
+
+
+@pytest.mark.parametrize("last, cut", [
+    ("They did it again.\tIls l'ont", True),  # the example: French stops mid-sentence
+    ("They did it again.\tIls l'ont refait.", False),
+    ("Who?\tQui\u202f?", False),
+    ("Come!\tViens\u00a0!", False),
+    ("He said \"no\".\t\u00abNon\u00bb, dit-il\u00a0\u00bb", False),
+])
+def test_a_last_line_without_newline_is_cut_off_when_its_french_is_unfinished(tmp_path, last, cut):
+    path = write(tmp_path, "Go.\tVa !\nHi.\tSalut.\n" + last)
+    if cut:
+        with pytest.raises(data.CorpusError, match="line 3: the last line has no final newline"):
+            data.read_corpus(path)
+        corpus = data.read_corpus(path, on_error="skip")
+        assert len(corpus.pairs) == 2 and [n for n, _, _ in corpus.malformed] == [3]
+    else:
+        assert len(data.read_corpus(path).pairs) == 3
+    # With a final newline the line is whole, whatever its French: the file was written to its end.
+    assert len(data.read_corpus(write(tmp_path, "Go.\tVa !\nHi.\tSalut.\n" + last + "\n")).pairs) == 3
+
+
+def test_a_last_line_without_newline_or_attribution_in_a_three_column_file_is_cut_off(tmp_path):
+    path = write(tmp_path, "Go.\tVa !\tCC-BY\nHi.\tSalut.\tCC-BY\nRun!\tCours !")
+    with pytest.raises(data.CorpusError, match="line 3: the last line"):
+        data.read_corpus(path)
+    assert len(data.read_corpus(write(tmp_path, "Go.\tVa !\tCC-BY\nRun!\tCours !\tCC")).pairs) == 2
+
+
+def test_skip_reaches_prepare_through_the_argument_and_the_setting_and_is_reported(tmp_path, monkeypatch, capsys):
+    lines = "".join(f"Sentence {i}.\tPhrase {i}.\n" for i in range(40)) + "no tab here\nCut.\tCoup"
+    path = write(tmp_path, lines)
+    monkeypatch.delenv(data.ON_ERROR_ENV, raising=False)
+    with pytest.raises(data.CorpusError, match=data.ON_ERROR_ENV):
+        data.prepare(path)
+    ds = data.prepare(path, on_error="skip")
+    printed = capsys.readouterr().out
+    assert len(ds.corpus.pairs) == 40 and [n for n, _, _ in ds.corpus.malformed] == [41, 42]
+    assert "Left out 2 malformed" in printed and "line 41" in printed and "line 42" in printed
+    monkeypatch.setenv(data.ON_ERROR_ENV, "skip")
+    assert len(data.prepare(path).corpus.pairs) == 40 and "line 42" in capsys.readouterr().out
+    with pytest.raises(data.CorpusError):
+        data.prepare(path, on_error="raise")  # the argument wins over the setting
+    monkeypatch.setenv(data.ON_ERROR_ENV, "ignore")
+    with pytest.raises(ValueError, match=f"not 'ignore'.*{data.ON_ERROR_ENV}"):
+        data.prepare(path)
 
 
 def test_a_stray_tab_in_a_two_column_file_is_malformed_not_an_attribution(tmp_path):

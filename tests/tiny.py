@@ -13,10 +13,15 @@ VARIED_PAIRS = [("He eats.", "Il mange."), ("He eats the apple.", "Il mange la p
 RECIPE = {"latent_dim": 16, "embedding_dim": 8, "learning_rate": 0.03, "batch_size": 8, "epochs": 3, "seed": 7}
 
 
+ENDINGS = (".", "!", "?")  # English endings of the copies: the same French, other English sentences
+
+
 def write_corpus(folder: Path, copies: int = 4, pairs=PAIRS) -> Path:
-    # Repeat the pairs so each split has some; a split needs rows, not distinct sentences.
+    # Repeat the pairs so each split has some. The split is by English sentence, so the copies end in
+    # ".", "!" and "?" in turn (the same English sentence again after that): 6 pairs make 18 sentences.
     path = Path(folder) / "tiny.tsv"
-    path.write_text("".join(f"{en}\t{fr}\tCC-BY\n" for _ in range(copies) for en, fr in pairs), encoding="utf-8")
+    lines = [f"{en[:-1]}{ENDINGS[copy % len(ENDINGS)]}\t{fr}\tCC-BY\n" for copy in range(copies) for en, fr in pairs]
+    path.write_text("".join(lines), encoding="utf-8")
     return path
 
 

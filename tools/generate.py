@@ -47,7 +47,7 @@ HEADERS = {
     ),
     "s2sbook/arrays.py": (
         "Chapter 1: token ids -> the three padded arrays of teacher forcing, and the fixed split.",
-        "import numpy as np\n\nfrom .text import END, START",
+        "import numpy as np\n\nfrom .text import END, START, tokenize",
     ),
     "s2sbook/models.py": (
         "Chapters 2-3: the classic training model, and the inference models wired through its layers.",
@@ -69,7 +69,7 @@ HEADERS = {
     ),
     "s2sbook/evaluation.py": (
         "Chapter 6: scoring translations (exact match, and BLEU by sacrebleu on detokenised text).",
-        "import numpy as np\nimport sacrebleu\n\nfrom .text import detokenize",
+        "import numpy as np\nimport sacrebleu\n\nfrom .arrays import SEED\nfrom .text import detokenize",
     ),
     "s2sbook/attention.py": (
         "Chapter 7: the encoder-decoder with Luong (dot-product) attention, and its inference models.",
