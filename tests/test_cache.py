@@ -14,7 +14,7 @@ import pytest
 from filelock import FileLock
 from tiny import RECIPE, write_corpus
 
-from s2sbook import cache, models, training
+from s2sbook import cache, data, models, training
 
 
 def weights(trained):
@@ -279,3 +279,22 @@ def test_a_lock_held_too_long_says_which_lock_and_what_to_do(tmp_path, monkeypat
     message = str(error.value)
     assert str(lock_file) in message and "stop it" in message and "lock_timeout" in message
     assert error.value.__cause__ is None and error.value.__suppress_context__
+
+
+def test_on_error_reaches_load_or_train_and_the_skipped_lines_are_printed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(data.ON_ERROR_ENV, raising=False)
+    corpus = write_corpus(tmp_path)
+    whole = corpus.read_text(encoding="utf-8")
+    corpus.write_text(whole + "no tab here\n", encoding="utf-8")
+    with pytest.raises(data.CorpusError, match="line 25"):
+        cache.load_or_train(RECIPE, corpus=corpus)
+    trained = cache.load_or_train(RECIPE, corpus=corpus, on_error="skip")
+    assert [n for n, _, _ in trained.data.corpus.malformed] == [25]
+    assert "Left out 1 malformed line(s)" in capsys.readouterr().out
+    # The setting does what the argument does (the same model, from the cache), and the pairs are those of
+    # the file without that line.
+    monkeypatch.setenv(data.ON_ERROR_ENV, "skip")
+    assert cache.load_or_train(RECIPE, corpus=corpus).directory == trained.directory
+    corpus.write_text(whole, encoding="utf-8")
+    assert data.prepare(corpus).corpus.pairs == trained.data.corpus.pairs
