@@ -109,6 +109,8 @@ def cache_key(corpus_file: Path, recipe: dict, build, fit) -> str:
     digest.update(json.dumps(recipe, sort_keys=True).encode())
     digest.update(code_fingerprint(build, fit, prepare).encode())
     digest.update(f"python {sys.version_info[:2]} keras {keras.__version__} tf {tf.__version__}".encode())
+    if keras.backend.backend() != "tensorflow":  # JAX or PyTorch (chapter 10) train weights of their own
+        digest.update(f" {keras.backend.backend()}".encode())
     return digest.hexdigest()[:16]
 
 

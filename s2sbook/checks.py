@@ -38,7 +38,7 @@ def step_by_step(
     # the encoder outputs before them), as plain tensors. decoder_model returns
     # the probabilities, then the new h and c.
     state = [
-        keras.ops.convert_to_tensor(np.asarray(s))
+        keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(s))
         for s in encoder_model(encoder_input_data)
     ]
     steps = []

@@ -135,7 +135,26 @@ _ENCODERS, _DECODER_STEPS = (
 )
 
 
+def portable_steps(encoder_model, decoder_model):
+    # predict_on_batch compiles (JAX) or runs without gradients (PyTorch),
+    # and takes and returns numpy arrays, whatever the backend.
+    def encode(encoder_input_data):
+        return tuple(encoder_model.predict_on_batch(encoder_input_data))
+
+    def decoder_step(target_seq, *state):
+        output_tokens, h, c = decoder_model.predict_on_batch(
+            [target_seq, *state]
+        )[:3]
+        return output_tokens[:, -1, :], *state[:-2], h, c
+
+    return encode, decoder_step
+
+
 def compiled(encoder_model, decoder_model):
+    # tf.function traces TensorFlow's ops only; on JAX or PyTorch (chapter
+    # 10) the same decoding loops use the backend-neutral steps.
+    if keras.backend.backend() != "tensorflow":
+        return portable_steps(encoder_model, decoder_model)
     if encoder_model not in _ENCODERS:
         _ENCODERS[encoder_model] = compiled_encoder(
             weakref.proxy(encoder_model)

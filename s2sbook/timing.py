@@ -20,6 +20,7 @@ def timed(function, repeats: int = 1):
 def environment() -> str:
     """What a timing depends on, in one line: the CPU, its cores, and the TensorFlow, Keras and backend
     versions (printed wherever the book prints a time)."""
+    import importlib
     import os
     import platform
     from pathlib import Path
@@ -35,5 +36,8 @@ def environment() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    backend = keras.backend.backend()
+    # On JAX or PyTorch (chapter 10), that library's version too; TensorFlow's is always printed.
+    own = "" if backend == "tensorflow" else f" {importlib.import_module(backend).__version__}"
     return (f"{cpu}, {cores} cores available; TensorFlow {tf.__version__}, Keras {keras.__version__} "
-            f"({keras.backend.backend()} backend), Python {platform.python_version()}")
+            f"({backend}{own} backend), Python {platform.python_version()}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from book import cell_source, cells, third_party_imports, toc_notebooks
+from packaging.markers import Marker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,11 +49,12 @@ def test_requirements_pin_jupyter_book_1_and_tensorflow():
 
 
 def pins(path: Path) -> dict[str, str]:
-    """``name==version`` lines of a requirements file (markers ignored), names normalised."""
+    """``name==version`` lines of a requirements file that apply on this platform (their environment
+    marker holds here: torch is ``2.13.0+cpu`` on Linux, ``2.13.0`` elsewhere), names normalised."""
     found = {}
     for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
-        if match:
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)\s*(?:;(.*))?$", line)
+        if match and (match.group(3) is None or Marker(match.group(3)).evaluate()):
             found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
     return found
 

@@ -55,7 +55,7 @@ HEADERS = {
     ),
     "s2sbook/training.py": (
         "Chapter 2: the recipe, the seed, the masked metric and loss, and teacher-forcing training.",
-        "import keras\nimport tensorflow as tf\n\nfrom .arrays import SEED",
+        "import importlib\n\nimport keras\n\nfrom .arrays import SEED",
     ),
     "s2sbook/checks.py": (
         "Chapter 4: the proof that inference models share the training model's layers and weights,\n"
@@ -74,6 +74,16 @@ HEADERS = {
     "s2sbook/attention.py": (
         "Chapter 7: the encoder-decoder with Luong (dot-product) attention, and its inference models.",
         "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom .text import END, START",
+    ),
+    "s2sbook/backends.py": (
+        "Chapter 10: the book's model and proof on TensorFlow, JAX and PyTorch, one process per backend;\n"
+        "what each backend holds behind a Keras Variable; one .keras file translated on all three.",
+        "import importlib\nimport json\nimport os\nimport subprocess\nimport sys\nimport time\nimport warnings\n"
+        "from pathlib import Path\n\nimport keras\nimport numpy as np\n\nfrom .budgets import peak_memory_mb\n"
+        "from .cache import load_or_train\nfrom .checks import matches_fullmodel, shares_layers\n"
+        "from .data import prepare\n"
+        "from .decoding import decode_batch\nfrom .models import build_training_model, inference_models\n"
+        "from .timing import environment, timed\nfrom .training import RECIPE, compile_model, set_seed",
     ),
     "s2sbook/numpy_translator.py": (
         "Chapter 8: the trained weights exported (.npz + JSON, no pickle), and the translator redone in numpy\n"
