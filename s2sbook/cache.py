@@ -46,6 +46,8 @@ MODEL_FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "history.jso
 # else is a bug, and is not taken for damage.
 DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 PLAIN_VALUES = (int, float, str, bool, type(None), tuple, list, dict)
+# Recipe entries that are prepare()'s options (how much of the corpus, which vocabulary), not training's.
+DATA_OPTIONS = ("max_pairs", "min_count")
 
 
 def cache_root() -> Path:
@@ -216,7 +218,7 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     exactly this was trained before, else trained now and cached. Says which, and the key."""
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
-    data = prepare(corpus_file, seed=recipe["seed"])
+    data = prepare(corpus_file, seed=recipe["seed"], **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
     key = cache_key(corpus_file, recipe, build, fit)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
