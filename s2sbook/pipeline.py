@@ -22,7 +22,7 @@ REAL_RECIPE = {
     # A word seen once in the training split becomes <unk>: the long tail
     # costs output-layer rows and teaches nothing.
     "min_count": 2,
-    # Real French needs more room than 212 generated words.
+    # Real French needs more room than the generated corpus's few words.
     "latent_dim": 96,
     "embedding_dim": 64,
     "learning_rate": 5e-3,
