@@ -61,3 +61,18 @@ def test_the_real_recipe_is_chapter_9s_and_the_full_one_uses_every_pair():
     assert {k: v for k, v in pipeline.FULL_RECIPE.items() if k not in ("max_pairs", "epochs")} == {
         k: v for k, v in pipeline.REAL_RECIPE.items() if k not in ("max_pairs", "epochs")}
     assert np.isfinite(pipeline.REAL_RECIPE["learning_rate"])
+
+
+def test_bucketed_training_is_the_same_run_to_run(tmp_path):
+    from s2sbook import models, training
+
+    ds = data.prepare(write_corpus(tmp_path, copies=5, pairs=VARIED_PAIRS), min_count=1)
+    recipe = {**pipeline.REAL_RECIPE, "latent_dim": 8, "embedding_dim": 4, "epochs": 2, "batch_size": 4}
+    weights = []
+    for _ in range(2):
+        training.set_seed(recipe["seed"])
+        fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), 8, 4)
+        history = pipeline.train_bucketed(fullmodel, ds, recipe)
+        weights.append((history, [w.copy() for w in fullmodel.get_weights()]))
+    assert weights[0][0] == weights[1][0]
+    assert all(np.array_equal(a, b) for a, b in zip(weights[0][1], weights[1][1], strict=True))

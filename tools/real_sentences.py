@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ import time
 import numpy as np
 
 RESULT = "RESULT "  # the line a seed's process prints its figures on
+PROGRESS = ("epoch", "Training model", "Trained model", "Loaded model")  # load_or_train's and EpochLog's lines
 
 
 def one_seed(seed: int, full: bool) -> dict:
@@ -77,14 +79,22 @@ def main(argv=None) -> int:
     results = []
     for seed in args.seeds:
         command = [sys.executable, __file__, "--one", str(seed), *(["--full"] if args.full else [])]
-        run = subprocess.run(command, capture_output=True, text=True)
-        found = [line for line in run.stdout.splitlines() if line.startswith(RESULT)]
+        # The seed's own lines (training or loading, one per epoch) are shown as they come: a full run is long.
+        unbuffered = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each epoch's line when it is printed
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=unbuffered) as run:
+            found, loaded = [], False
+            for line in run.stdout:
+                if line.startswith(RESULT):
+                    found.append(line)
+                elif line.startswith(PROGRESS):  # not TensorFlow's start-up log
+                    loaded |= line.startswith("Loaded model")
+                    print(f"  seed {seed}: {line.rstrip()}", flush=True)
         if run.returncode or not found:
-            print(run.stdout + run.stderr[-3000:], file=sys.stderr)
             print(f"seed {seed} failed (exit status {run.returncode})", file=sys.stderr)
             return 1
         result = json.loads(found[0][len(RESULT):])
-        result["cached"] = any(line.startswith("Loaded model") for line in run.stdout.splitlines())
+        result["cached"] = loaded
         results.append(result)
         print(json.dumps(result), flush=True)
     print("\n".join(summary(results)))
