@@ -46,6 +46,8 @@ MODEL_FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "history.jso
 # else is a bug, and is not taken for damage.
 DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 PLAIN_VALUES = (int, float, str, bool, type(None), tuple, list, dict)
+# Recipe entries that are prepare()'s options (how much of the corpus, which vocabulary), not training's.
+DATA_OPTIONS = ("max_pairs", "min_count")
 
 
 def cache_root() -> Path:
@@ -220,7 +222,8 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     It needs no place in the key: a corpus that reads without skipping gives the same data either way."""
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
-    data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error)
+    data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                   **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
     key = cache_key(corpus_file, recipe, build, fit)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)

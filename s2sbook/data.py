@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from .text import END, PAD, START, tokenize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
+# Real sentences, for chapter 9 (data/README.md: provenance and licence, CC BY 2.0 FR).
+TATOEBA_CORPUS = REPO_ROOT / "data" / "tatoeba-eng-fra.tsv"
 # One setting points the whole book at another corpus, e.g. the real fra.txt from manythings.org/anki.
 CORPUS_ENV = "S2S_CORPUS"
 # And one setting reaches read_corpus's on_error from anywhere (prepare, load_or_train, a chapter).
@@ -27,6 +30,9 @@ ON_ERROR_ENV = "S2S_ON_ERROR"
 # a complete file ends with a newline, so only the last line is ever judged this way.)
 SENTENCE_END = frozenset('.!?\u2026\u00bb"\u201d)')
 WORD = re.compile(r"\w")  # a token with a letter or digit is a word; the others are punctuation
+# A vocabulary built with a frequency cutoff holds this token, and reads every word it lacks as it. Angle
+# brackets keep it apart from the tokeniser's output, which never holds "<" next to a letter.
+UNK = "<unk>"
 
 
 def corpus_path() -> Path:
@@ -183,9 +189,22 @@ class Vocabulary:
         self.index = {token: i for i, token in enumerate(self.tokens)}
 
     @classmethod
-    def build(cls, sentences: list[list[str]], language: str, specials: tuple[str, ...] = ()) -> Vocabulary:
-        words = sorted({token for sentence in sentences for token in sentence} - set(specials))
-        return cls([PAD, *specials, *words], language)
+    def build(cls, sentences: list[list[str]], language: str, specials: tuple[str, ...] = (),
+              min_count: int | None = None) -> Vocabulary:
+        """Every token of ``sentences``; with ``min_count``, only those seen at least that often, plus
+        ``UNK``, which then stands for every other word (``encode`` maps them to it instead of refusing)."""
+        counts = Counter(token for sentence in sentences for token in sentence)
+        if min_count is None:
+            return cls([PAD, *specials, *sorted(set(counts) - set(specials))], language)
+        if min_count < 1:
+            raise ValueError(f"min_count must be at least 1, not {min_count}")
+        kept = {token for token, count in counts.items() if count >= min_count} - {*specials, UNK}
+        return cls([PAD, *specials, UNK, *sorted(kept)], language)
+
+    @property
+    def unk(self) -> int | None:
+        """The id that unknown words get, or None when the vocabulary refuses them."""
+        return self.index.get(UNK)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -194,6 +213,8 @@ class Vocabulary:
         return isinstance(other, Vocabulary) and (self.tokens, self.language) == (other.tokens, other.language)
 
     def encode(self, tokens: list[str]) -> list[int]:
+        if self.unk is not None:
+            return [self.index.get(t, self.unk) for t in tokens]
         unknown = sorted({t for t in tokens if t not in self.index})
         if unknown:
             # A message quotes a few words, each cut short: input can be a 100,000-character "word".
@@ -273,25 +294,38 @@ class Dataset:
         return [self._translations[tuple(self.en_tokens[int(row)])] for row in rows]
 
 
-def prepare(path: str | os.PathLike | None = None, seed: int = SEED, on_error: str | None = None) -> Dataset:
-    """Chapter 1 in one call: read, tokenise, build vocabularies, pad, split. ``on_error`` is
-    ``read_corpus``'s (None: ``$S2S_ON_ERROR``, else ``"raise"``); lines it skips are printed."""
+def prepare(path: str | os.PathLike | None = None, seed: int = SEED, on_error: str | None = None,
+            max_pairs: int | None = None, min_count: int | None = None) -> Dataset:
+    """Chapter 1 in one call: read, tokenise, split, build vocabularies, pad.
+
+    ``on_error`` is ``read_corpus``'s (None: ``$S2S_ON_ERROR``, else ``"raise"``); lines it skips are
+    printed. ``max_pairs`` keeps the file's first pairs only (the Tatoeba file is sorted by length, so the
+    shortest). Without ``min_count`` the vocabularies hold every word of the corpus and refuse any other;
+    with it, they are built from the training split alone, keep the words seen there at least
+    ``min_count`` times, and read every other word as ``UNK`` (see ``Vocabulary.build``).
+    """
     corpus = read_corpus(path, on_error=on_error)
     if corpus.malformed:
         print(f"Left out {len(corpus.malformed)} malformed line(s) (on_error='skip'):\n{corpus.report()}")
+    if max_pairs is not None:
+        if max_pairs < 1:
+            raise ValueError(f"max_pairs must be at least 1, not {max_pairs}")
+        corpus = replace(corpus, pairs=corpus.pairs[:max_pairs])
     en_tokens = [tokenize(en) for en, _ in corpus.pairs]
     fr_tokens = [tokenize(fr) for _, fr in corpus.pairs]
-    en_vocab = Vocabulary.build(en_tokens, "en")
-    fr_vocab = Vocabulary.build(fr_tokens, "fr", specials=(START, END))
-    max_len_en = max(map(len, en_tokens))
-    max_len_fr = max(map(len, fr_tokens))
-    arrays = make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr)
     split = split_indices([en for en, _ in corpus.pairs], seed)
     empty = [name for name, rows in split.items() if not len(rows)]
     if empty:
         raise CorpusError(f"{corpus.path}: {len(corpus.pairs)} pairs are too few to split into training, "
                           f"validation and test sets (the {' and '.join(empty)} set would be empty; the split "
                           "is by English sentence). Use a corpus of at least a few dozen English sentences.")
+    # A cutoff counts words where the model learns them: in the training split.
+    seen = range(len(corpus.pairs)) if min_count is None else split["train"]
+    en_vocab = Vocabulary.build([en_tokens[i] for i in seen], "en", min_count=min_count)
+    fr_vocab = Vocabulary.build([fr_tokens[i] for i in seen], "fr", specials=(START, END), min_count=min_count)
+    max_len_en = max(map(len, en_tokens))
+    max_len_fr = max(map(len, fr_tokens))
+    arrays = make_arrays(en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr)
     return Dataset(corpus, en_tokens, fr_tokens, en_vocab, fr_vocab, max_len_en, max_len_fr, *arrays, split)
 
 

@@ -11,8 +11,9 @@ from tiny import RECIPE, write_corpus
 
 from s2sbook.backends import BACKENDS, run_on
 
-# Chapter 4's TF1 scope experiment (tf.compat.v1) and chapter 6's tf.function teach TensorFlow's own tools.
-TENSORFLOW_CHAPTERS = {"04_same_weights.ipynb", "06_fast_decoding.ipynb"}
+# Chapter 4's TF1 scope experiment (tf.compat.v1), chapter 6's tf.function and chapter 9's tf.data pipeline
+# teach TensorFlow's own tools.
+TENSORFLOW_CHAPTERS = {"04_same_weights.ipynb", "06_fast_decoding.ipynb", "09_real_sentences.ipynb"}
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,12 @@ HEADERS = {
         "Chapter 7: the encoder-decoder with Luong (dot-product) attention, and its inference models.",
         "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom .text import END, START",
     ),
+    "s2sbook/pipeline.py": (
+        "Chapter 9: a recipe for real sentences: length-bucketed tf.data batches, training with early\n"
+        "stopping on the validation loss, and evaluation batch by batch.",
+        "import keras\nimport numpy as np\nimport tensorflow as tf\n\nfrom .arrays import SEED\n"
+        "from .training import EpochLog, compile_model",
+    ),
     "s2sbook/backends.py": (
         "Chapter 10: the book's model and proof on TensorFlow, JAX and PyTorch, one process per backend;\n"
         "what each backend holds behind a Keras Variable; one .keras file translated on all three.",
