@@ -32,12 +32,14 @@ from .training import EpochLog, compile_model
 
 # 11_distributed.ipynb
 DEVICES_FLAG = "--xla_force_host_platform_device_count"
-# A collective waits for every device. On a busy machine one simulated device
-# can lag far behind the others, past XLA's default of 40 s, and XLA then
-# stops the process: be patient instead.
-PATIENCE_FLAGS = (
-    "--xla_cpu_collective_call_warn_stuck_timeout_seconds=300 "
-    "--xla_cpu_collective_call_terminate_timeout_seconds=1200"
+# A collective waits for every simulated device. With XLA's shared pool of
+# helper threads (Eigen's) on, we saw a run hang in one, a device never
+# arriving; off, each device computes on its own thread. On a busy machine a
+# device can also lag behind the others past XLA's default of 40 s, and XLA
+# then stops the process: wait longer.
+CPU_FLAGS = (
+    "--xla_cpu_multi_thread_eigen=false "
+    "--xla_cpu_collective_call_terminate_timeout_seconds=300"
 )
 
 
@@ -48,7 +50,10 @@ def jax_environment(devices, process_id=0, processes=1, coordinator=None):
         **os.environ,
         "KERAS_BACKEND": "jax",
         "JAX_PLATFORMS": "cpu",
-        "XLA_FLAGS": f"{DEVICES_FLAG}={devices} {PATIENCE_FLAGS}",
+        "XLA_FLAGS": f"{DEVICES_FLAG}={devices} {CPU_FLAGS}",
+        # XLA's compiler allocates and frees much memory: hand it back to
+        # the system at once, which keeps the process's peak lower.
+        "MALLOC_TRIM_THRESHOLD_": "0",
     }
     if processes > 1:
         # What keras.distribution.initialize() reads in each process.
@@ -213,6 +218,7 @@ def train(settings):
         verbose=0,
         callbacks=[times, *([EpochLog()] if process_id == 0 else [])],
     )
+    jax.clear_caches()  # the compiled training step is not needed any more
     # Saving runs collectives (Keras makes a variable while it saves, and
     # every process must agree on a new variable), so every process saves;
     # only the first one's file is kept.
@@ -274,8 +280,10 @@ def train_job(settings):
     result["shared variables"] = shares_layers(
         fullmodel, encoder_model, decoder_model
     )
+    # The first 64 test sentences: a wiring error shows on any of them, and
+    # the whole split would take this process past the book's memory budget.
     result["largest step difference"] = matches_fullmodel(
-        fullmodel, encoder_model, decoder_model, *test
+        fullmodel, encoder_model, decoder_model, *(part[:64] for part in test)
     )
     state_h, _ = encoder_model(spread(test[0][:64]), training=False)
     kernel = fullmodel.get_layer("decoder_dense").kernel
