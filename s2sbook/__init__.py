@@ -3,7 +3,8 @@
 Generated from the chapters' ``# @save`` cells by ``python tools/generate.py`` (never edit these by hand):
 ``text`` and ``arrays`` (chapter 1), ``models`` (chapters 2-3), ``training`` (chapter 2), ``checks``
 (chapter 4), ``decoding`` (chapters 3 and 6), ``evaluation`` (chapters 3 and 6), ``attention`` (chapter 7),
-``numpy_translator`` (chapter 8), ``backends`` (chapter 10).
+``numpy_translator`` (chapter 8), ``pipeline`` (chapter 9), ``backends`` (chapter 10), ``distributed``
+(chapter 11).
 
 Hand-written: ``data`` (corpus reader, vocabularies, ``prepare``), ``cache`` (``load_or_train``),
 ``translator`` (chapter 5's saved translator and its command line), ``plots``, ``timing``, ``budgets``,

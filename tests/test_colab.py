@@ -82,9 +82,9 @@ os.chdir = lambda path: calls.append(["chdir", path])
 
 
 # What Colab preinstalls (as distributions), so the cell leaves it alone: its TensorFlow build, Keras and
-# their companions, and jinja2 (for pandas' Styler). Everything else the chapters import is installed.
+# their companions, JAX, and jinja2 (for pandas' Styler). Everything else the chapters import is installed.
 COLAB_PROVIDES = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "pandas", "h5py", "jinja2",
-                  "ipython"}
+                  "ipython", "jax", "jaxlib"}
 
 
 def colab_extras() -> list[str]:
