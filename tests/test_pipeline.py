@@ -25,7 +25,11 @@ def test_without_a_cutoff_unknown_words_are_still_refused():
 
 
 def test_prepare_keeps_the_first_pairs_and_counts_words_in_the_training_split_only(tmp_path):
-    path = write_corpus(tmp_path, copies=1, pairs=VARIED_PAIRS * 10 + [("Zebras sing.", "Les zèbres chantent.")])
+    # 60 distinct English sentences (the split is by English sentence), then one with words seen once.
+    pairs = [(f"{en[:-1]}{'!' * k}", fr) for k in range(1, 11) for en, fr in VARIED_PAIRS]
+    pairs.append(("Zebras sing.", "Les zèbres chantent."))
+    path = tmp_path / "sixty-one.tsv"
+    path.write_text("".join(f"{en}\t{fr}\n" for en, fr in pairs), encoding="utf-8")
     everything = data.prepare(path)
     assert "zebras" in everything.en_vocab.index
     first = data.prepare(path, max_pairs=60)
