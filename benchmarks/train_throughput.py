@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
-import keras
 import numpy as np
 
 from s2sbook import models, pipeline
 from s2sbook.data import TATOEBA_CORPUS, prepare
+from s2sbook.timing import EpochTimes
 from s2sbook.training import compile_model, set_seed
 
 # Chapter 9's promise: bucketing at least doubles the real target tokens trained per second.
@@ -44,17 +43,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.pairs < 1 or args.goal <= 0:
         parser.error("--pairs must be at least 1 and --goal above 0")
     return args
-
-
-class EpochTimes(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
 
 
 def main(argv=None) -> int:

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from .checks import matches_fullmodel, shares_layers
 from .data import prepare
 from .decoding import decode_batch
 from .models import build_training_model, inference_models
-from .timing import environment, timed
+from .timing import EpochTimes, environment, timed
 from .training import RECIPE, compile_model, set_seed
 
 # 10_three_backends.ipynb
@@ -66,18 +65,6 @@ def switch_in_process():
 
 
 # 10_three_backends.ipynb
-class EpochTimes(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
-
-
 class WatchVariable(keras.callbacks.Callback):
     # Reads the variable it was given, never self.model: on JAX, reading
     # self.model in a callback makes Keras sync the weights first.

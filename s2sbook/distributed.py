@@ -28,6 +28,7 @@ from .decoding import greedy_ids, ids_to_tokens
 from .models import build_training_model, inference_models
 from .notebook import is_tensorflow_log
 from .text import END, START
+from .timing import EpochTimes
 from .training import EpochLog, compile_model
 
 # 11_distributed.ipynb
@@ -173,17 +174,6 @@ def spread(array):
         return keras.ops.convert_to_tensor(array)
     layout = distribution.get_data_layout(array.shape)
     return keras.distribution.distribute_tensor(array, layout)
-
-
-class EpochTimes(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
 
 
 # 11_distributed.ipynb

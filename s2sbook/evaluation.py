@@ -73,6 +73,29 @@ SEEDS = (SEED, SEED + 1, SEED + 2)  # the book's seed, and two more for a spread
 
 
 # 06_fast_decoding.ipynb
+def across_seeds(per_seed, ours, baseline, measures=("BLEU", "exact")):
+    # A claim about two methods is made only if it holds on every seed: per
+    # measure, the difference on each seed, its mean and range, the verdict.
+    lines = []
+    for measure in measures:
+        gain = (
+            per_seed[f"{measure}, {ours}"] - per_seed[f"{measure}, {baseline}"]
+        )
+        verdict = (
+            "higher on every seed"
+            if (gain > 0).all()
+            else "lower on every seed"
+            if (gain < 0).all()
+            else "not consistently higher or lower"
+        )
+        lines.append(
+            f"{measure}: {ours} - {baseline} = {gain.mean():+.3f} on average "
+            f"(from {gain.min():+.3f} to {gain.max():+.3f}); {ours} is {verdict}"
+        )
+    return "\n".join(lines)
+
+
+# 06_fast_decoding.ipynb
 def first_difference(output, reference):
     # "(end)" marks a sentence that stopped too early or went on too long.
     for expected, got in zip(reference + ["(end)"], output + ["(end)"]):

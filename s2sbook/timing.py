@@ -1,9 +1,12 @@
-"""Wall-clock timing for the speed comparisons of chapter 6 and benchmarks/decode_speed.py."""
+"""Wall-clock timing: the speed comparisons of chapter 6 and the benchmarks, and the epochs of chapters 10
+and 11 (``EpochTimes``)."""
 
 from __future__ import annotations
 
 import statistics
 import time
+
+import keras
 
 
 def timed(function, repeats: int = 1):
@@ -17,6 +20,19 @@ def timed(function, repeats: int = 1):
     return result, statistics.median(times)
 
 
+class EpochTimes(keras.callbacks.Callback):
+    """Each epoch's wall time, in ``seconds`` (a callback for ``fit``)."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.started)
+
+
 def environment() -> str:
     """What a timing depends on, in one line: the CPU, its cores, and the TensorFlow, Keras and backend
     versions (printed wherever the book prints a time)."""
@@ -25,7 +41,6 @@ def environment() -> str:
     import platform
     from pathlib import Path
 
-    import keras
     import tensorflow as tf
 
     cpu = platform.processor() or platform.machine()
