@@ -22,10 +22,10 @@ def test_ci_runs_the_readme_commands_and_the_peak_memory_check():
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     build = "jupyter-book build . -W -n --keep-going"
-    tests = "pytest --nbmake --nbmake-timeout=900 tests chapters"
+    tests = "pytest -n 2 --dist loadfile --nbmake --nbmake-timeout=900 tests chapters"
     assert build in readme and tests in readme
     order = [script.index(f"\n{build}\n"),
-             script.index("\npytest --nbmake --nbmake-timeout=900 --overwrite tests chapters\n"),
+             script.index("\npytest -n 2 --dist loadfile --nbmake --nbmake-timeout=900 --overwrite tests chapters\n"),
              script.index("\npython .ci/cache_executed.py "), script.index("\npython benchmarks/peak_memory.py\n")]
     assert order[1] < order[2] < order[0] < order[3], "tests, cache their outputs, build, then peak memory"
     subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")], check=True)

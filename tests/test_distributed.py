@@ -18,7 +18,7 @@ def settings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("distributed")
     lines = (REPO_ROOT / "data" / "tatoeba-eng-fra.tsv").read_text("utf-8").split("\n")
     corpus = folder / "slice.tsv"
-    corpus.write_text("\n".join(lines[:600]) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(lines[:800]) + "\n", encoding="utf-8")
     return {**SETTINGS, "corpus": str(corpus), "out": str(folder)}
 
 
@@ -43,8 +43,8 @@ def test_four_devices_train_with_replicated_variables_and_the_inference_models_s
     assert (kernels[0]["layout"], kernels[0]["devices"]) == ("P(None, None)", 4)
     assert kernels[0]["each device holds"].startswith("(16, ")
     state = placement["encoder_model's state h, 64 sentences"]
-    # Split by sentence: the slice's 60 test sentences, 15 on each device.
-    assert (state["layout"], state["each device holds"]) == ("P('batch',)", "(15, 16)")
+    # Split by sentence: the slice's 64 test sentences (of 800 pairs, split by English sentence), 16 on each device.
+    assert (state["layout"], state["each device holds"]) == ("P('batch',)", "(16, 16)")
     assert result["kept its saved model"] and (Path(settings["out"]) / "four.keras").is_file()
 
     # The same saved model, loaded by a one-device run and decoded there, gives what the four devices gave.
