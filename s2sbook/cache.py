@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import types
@@ -214,12 +215,36 @@ def _save(directory: Path, fullmodel: keras.Model, data: Dataset, history: dict,
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_timeout: float,
+                           on_error: str | None) -> None:
+    """``load_or_train`` in a Python process of its own, its printed lines passed on as they come: the
+    caller's process then only loads the model, and never holds training's memory."""
+    arguments = {"recipe": recipe, "corpus": str(corpus_file), "lock_timeout": lock_timeout,
+                 "on_error": on_error, "build": [build.__module__, build.__qualname__],
+                 "fit": [fit.__module__, fit.__qualname__]}
+    code = ("import importlib, json, sys\nfrom s2sbook.cache import load_or_train\n"
+            "a = json.loads(sys.argv[1])\n"
+            "build, fit = (getattr(importlib.import_module(m), n) for m, n in (a.pop('build'), a.pop('fit')))\n"
+            "load_or_train(build=build, fit=fit, **a)\n")
+    child = subprocess.Popen([sys.executable, "-c", code, json.dumps(arguments)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    for line in child.stdout:
+        print(line, end="", flush=True)
+    errors = child.stderr.read()
+    if child.wait():
+        raise RuntimeError(f"training model in a new process failed (exit status {child.returncode}); the end of "
+                           f"its error output:\n{errors[-3000:]}")
+
+
 def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model, fit=train_model,
-                  lock_timeout: float = 1800, on_error: str | None = None) -> Trained:
+                  lock_timeout: float = 1800, on_error: str | None = None, new_process: bool = False) -> Trained:
     """The model that ``build`` makes and ``fit`` trains with ``recipe`` on ``corpus``: from the cache if
     exactly this was trained before, else trained now and cached. Says which, and the key. ``on_error``
     is ``prepare``'s (``"skip"`` leaves malformed corpus lines out, and prints them; None: ``$S2S_ON_ERROR``).
-    It needs no place in the key: a corpus that reads without skipping gives the same data either way."""
+    It needs no place in the key: a corpus that reads without skipping gives the same data either way.
+    ``new_process=True`` trains in a process of its own (when ``build`` and ``fit`` can be imported from
+    the package; a chapter's own cells cannot, and train here), so that this process stays as small as
+    loading makes it: chapter 9's kernel keeps under the memory budget this way."""
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
     data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
@@ -228,6 +253,9 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
     directory = root / f"model-{key}"
+    importable = all(f.__module__.startswith("s2sbook.") for f in (build, fit))
+    if new_process and importable and not (directory.exists() and _damage(directory) is None):
+        _train_in_new_process(recipe, corpus_file, build, fit, lock_timeout, on_error)
     lock = FileLock(root / f"model-{key}.lock")
     try:
         lock.acquire(timeout=0)

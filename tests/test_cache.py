@@ -39,6 +39,20 @@ def test_train_once_then_load_the_same_weights(tmp_path, monkeypatch, capsys):
     assert not list((tmp_path / "cache").glob(".tmp-*"))
 
 
+def test_new_process_trains_in_another_process_and_this_one_loads_the_same_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    corpus = write_corpus(tmp_path)
+    elsewhere = cache.load_or_train(RECIPE, corpus=corpus, new_process=True)
+    out = capsys.readouterr().out
+    # The other process printed its training; this one then took the model from the cache (training here
+    # would not print "Loaded model").
+    assert out.index("Trained model") < out.index("Loaded model")
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "here"))
+    here = cache.load_or_train(RECIPE, corpus=corpus)
+    assert elsewhere.directory.name == here.directory.name  # one key, wherever it trained
+    assert all((a == b).all() for a, b in zip(weights(elsewhere), weights(here), strict=True))
+
+
 def test_same_recipe_gives_identical_weights_in_a_fresh_cache(tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path)
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "a"))
