@@ -226,7 +226,8 @@ def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_time
             "a = json.loads(sys.argv[1])\n"
             "build, fit = (getattr(importlib.import_module(m), n) for m, n in (a.pop('build'), a.pop('fit')))\n"
             "load_or_train(build=build, fit=fit, **a)\n")
-    child = subprocess.Popen([sys.executable, "-c", code, json.dumps(arguments)], stdout=subprocess.PIPE,
+    # -u: the child's lines (one per epoch) reach the reader as it prints them, not when it ends.
+    child = subprocess.Popen([sys.executable, "-u", "-c", code, json.dumps(arguments)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     for line in child.stdout:
         print(line, end="", flush=True)
