@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -55,6 +57,8 @@ def jax_environment(devices, process_id=0, processes=1, coordinator=None):
         # XLA's compiler allocates and frees much memory: hand it back to
         # the system at once, which keeps the process's peak lower.
         "MALLOC_TRIM_THRESHOLD_": "0",
+        # A process stopped for hanging first prints where it was waiting.
+        "PYTHONFAULTHANDLER": "1",
     }
     if processes > 1:
         # What keras.distribution.initialize() reads in each process.
@@ -70,12 +74,22 @@ GLOO_LOG = re.compile(r"^\[Gloo\] ")
 
 
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    # Process 0 listens on this port seconds after it is chosen, once its
+    # imports are done. The system hands out ports from 32768 up (Linux;
+    # 49152 up on macOS and Windows) to any program that asks for one; a
+    # port below cannot be given to another program in the meantime.
+    # SystemRandom, because the book seeds Python's random.
+    for port in random.SystemRandom().sample(range(20_000, 32_768), 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # in use
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32767")
 
 
-def run_jax(job, settings, devices, processes=1, timeout=900):
+def start(job, settings, devices, processes):
     out, name = Path(settings["out"]), settings["name"]
     coordinator = f"127.0.0.1:{free_port()}"
     command = [
@@ -95,26 +109,56 @@ def run_jax(job, settings, devices, processes=1, timeout=900):
                     stderr=subprocess.STDOUT,
                 )
             )
-    try:
-        codes = [child.wait(timeout) for child in children]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-    results = []
-    for process_id, code in enumerate(codes):
-        text = (out / f"{name}-{process_id}.log").read_text()
-        lines = [
+    return children
+
+
+def wait(children, timeout):
+    # The processes of one job wait for each other: once one has failed, the
+    # others would wait for it forever, so they are stopped at once.
+    deadline = time.monotonic() + timeout
+    codes = [child.poll() for child in children]
+    while not any(codes) and None in codes and time.monotonic() < deadline:
+        time.sleep(0.2)
+        codes = [child.poll() for child in children]
+    for child in children:
+        if child.poll() is None:
+            # Python's faulthandler (on in jax_environment) prints where the
+            # process was waiting before SIGABRT ends it.
+            child.send_signal(signal.SIGABRT)
+            child.wait()
+    return codes  # None for a process that had not finished
+
+
+def run_jax(job, settings, devices, processes=1, timeout=600):
+    out, name = Path(settings["out"]), settings["name"]
+    codes = wait(start(job, settings, devices, processes), timeout)
+    outputs = [
+        [
             line
-            for line in text.splitlines()
+            for line in (out / f"{name}-{p}.log").read_text().splitlines()
             if not (GLOO_LOG.match(line) or is_tensorflow_log(line))
         ]
-        if code:
-            raise RuntimeError(
-                f"{name}: process {process_id} of {processes} exited with "
-                f"status {code}; the end of its output:\n"
-                + "\n".join(lines[-15:])
+        for p in range(processes)
+    ]
+    # The cause: a process that failed, or else those that never finished.
+    failed = [p for p, code in enumerate(codes) if code]
+    failed = failed or [p for p, code in enumerate(codes) if code is None]
+    if failed:
+        raise RuntimeError(
+            "\n".join(
+                f"{name}: process {p} of {processes} "
+                + (
+                    f"had not finished after {timeout} s"
+                    if codes[p] is None
+                    else f"exited with status {codes[p]}"
+                )
+                + "; the end of its output:\n"
+                + "\n".join(outputs[p][-15:])
+                for p in failed
             )
+        )
+    results = []
+    for process_id, lines in enumerate(outputs):
         if processes > 1:
             lines = [f"[process {process_id}] {line}" for line in lines]
         print("\n".join(lines))

@@ -1,11 +1,15 @@
 """Chapter 11's distributed training, on the JAX backend with simulated CPU devices, each run in new processes
 (s2sbook.distributed.run_jax) as the chapter runs it, on a small slice of the real Tatoeba file."""
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from s2sbook import distributed
 from s2sbook.data import REPO_ROOT
 from s2sbook.distributed import process_rows, run_jax
 
@@ -58,6 +62,40 @@ def test_two_processes_train_one_model_and_only_the_first_keeps_its_file(setting
     assert [(r["process"], r["devices"], r["local devices"]) for r in results] == [(0, 4, 2), (1, 4, 2)]
     assert [r["kept its saved model"] for r in results] == [True, False]
     assert [path.name for path in Path(settings["out"]).glob("two*.keras")] == ["two.keras"]
+
+
+def test_the_coordinator_port_is_free_and_not_one_the_system_hands_out():
+    port = distributed.free_port()
+    assert 20_000 <= port < 32_768
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))
+
+
+@pytest.fixture
+def taken_port():
+    """A port that another program listens on."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_a_taken_port_fails_the_job_at_once_instead_of_leaving_a_process_waiting(settings, taken_port, monkeypatch):
+    monkeypatch.setattr(distributed, "free_port", lambda: taken_port)
+    with pytest.raises(RuntimeError, match=r"^port: process 0 of 2 exited with status"):
+        run_jax("train", {**settings, "name": "port"}, devices=2, processes=2, timeout=300)
+
+
+def test_when_one_process_fails_the_others_are_stopped_not_waited_for():
+    fails = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    finishes_later = [sys.executable, "-c", "import time; time.sleep(5)"]
+    children = [subprocess.Popen(fails), subprocess.Popen(finishes_later)]
+    assert distributed.wait(children, timeout=600) == [3, None]
+
+
+def test_a_process_that_does_not_finish_is_stopped_and_shows_where_it_was(settings):
+    with pytest.raises(RuntimeError, match=r"slow: process 0 of 1 had not finished after 1 s(.|\n)*File "):
+        run_jax("train", {**settings, "name": "slow"}, devices=1, timeout=1)
 
 
 def test_a_failing_process_is_reported_with_its_output(settings):

@@ -100,8 +100,9 @@ HEADERS = {
     "s2sbook/distributed.py": (
         "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
         "with simulated devices; the proof and greedy decoding on the distributed model.",
-        "import json\nimport os\nimport re\nimport shutil\nimport socket\nimport subprocess\nimport sys\n"
-        "import tempfile\nimport time\nfrom pathlib import Path\n\nimport jax\nimport keras\nimport numpy as np\n\n"
+        "import json\nimport os\nimport random\nimport re\nimport shutil\nimport signal\nimport socket\n"
+        "import subprocess\nimport sys\nimport tempfile\nimport time\nfrom pathlib import Path\n\n"
+        "import jax\nimport keras\nimport numpy as np\n\n"
         "from .budgets import peak_memory_mb\nfrom .checks import matches_fullmodel, shares_layers\n"
         "from .data import prepare\nfrom .decoding import greedy_ids, ids_to_tokens\n"
         "from .models import build_training_model, inference_models\nfrom .notebook import is_tensorflow_log\n"
