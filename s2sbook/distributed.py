@@ -76,8 +76,8 @@ GLOO_LOG = re.compile(r"^\[Gloo\] ")
 def free_port():
     # Process 0 listens on this port seconds after it is chosen, once its
     # imports are done. The system hands out ports from 32768 up (Linux;
-    # 49152 up on macOS and Windows) to any program that asks for one; a
-    # port below cannot be given to another program in the meantime.
+    # 49152 up on macOS and Windows) to programs that ask for any port: one
+    # below that range is not handed to another program in the meantime.
     # SystemRandom, because the book seeds Python's random.
     for port in random.SystemRandom().sample(range(20_000, 32_768), 100):
         with socket.socket() as probe:
