@@ -221,6 +221,19 @@ def spread(array):
 
 
 # 11_distributed.ipynb
+class WaitForEachStep(keras.callbacks.Callback):
+    # JAX hands a training step back before it is computed, so fit can queue
+    # steps ahead. XLA computes each simulated device's share of a step on a
+    # pool with a thread per device (or per core, if there are more), and
+    # lets a device queue at most 32 computations: queuing one more holds a
+    # thread of that pool until one is done. The device that the others wait
+    # for in a collective can then find no thread left, and every device
+    # waits forever (a CI run stopped with 3 of 4 devices waiting). Waiting
+    # for each step keeps the queue one step long.
+    def on_train_batch_end(self, batch, logs=None):
+        jax.block_until_ready(logs)
+
+
 def train(settings):
     process_id, processes = jax.process_index(), jax.process_count()
     data = prepare(settings["corpus"])
@@ -250,7 +263,11 @@ def train(settings):
         epochs=settings["epochs"],
         shuffle=False,  # the order is process_rows's, the same in every run
         verbose=0,
-        callbacks=[times, *([EpochLog()] if process_id == 0 else [])],
+        callbacks=[
+            WaitForEachStep(),
+            times,
+            *([EpochLog()] if process_id == 0 else []),
+        ],
     )
     jax.clear_caches()  # the compiled training step is not needed any more
     # Saving runs collectives (Keras makes a variable while it saves, and

@@ -1,6 +1,8 @@
 """Chapter 11's distributed training, on the JAX backend with simulated CPU devices, each run in new processes
 (s2sbook.distributed.run_jax) as the chapter runs it, on a small slice of the real Tatoeba file."""
 
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -102,3 +104,41 @@ def test_a_failing_process_is_reported_with_its_output(settings):
     with pytest.raises(RuntimeError, match=r"broken: process 0 of 1 exited with status 1(.|\n)*No corpus"):
         run_jax("train", {**settings, "corpus": str(Path(settings["out"]) / "missing.tsv"), "name": "broken"},
                 devices=1)
+
+
+# A step that is slow next to dispatching it, 200 times: fit queues steps ahead of the computation.
+QUEUED_FIT = """
+import sys
+import keras
+import numpy as np
+from s2sbook.distributed import WaitForEachStep, data_parallel
+
+keras.distribution.set_distribution(data_parallel())
+model = keras.Sequential([keras.Input((512,)), keras.layers.Dense(512), keras.layers.Dense(1)])
+model.compile("sgd", "mse")
+x = np.ones((64 * 200, 512), "float32")
+callbacks = [WaitForEachStep()] if sys.argv[1] == "wait" else []
+model.fit(x, x[:, :1], batch_size=64, verbose=0, callbacks=callbacks)
+"""
+
+
+def fit_on_four_devices(callbacks):
+    env = distributed.jax_environment(4)
+    # XLA warns about, then stops, a process whose collective has waited 5 s, then 10 s (instead of 20 s, then the
+    # chapter's 300 s).
+    env["XLA_FLAGS"] = re.sub(r"terminate_timeout_seconds=\d+", "terminate_timeout_seconds=10", env["XLA_FLAGS"]) + (
+        " --xla_cpu_collective_call_warn_stuck_timeout_seconds=5")
+    return subprocess.run([sys.executable, "-c", QUEUED_FIT, callbacks], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_fit_left_to_queue_steps_ahead_leaves_the_simulated_devices_waiting_for_one_that_never_comes():
+    """What WaitForEachStep (in train) prevents: XLA's own message, then XLA stops the process."""
+    done = fit_on_four_devices("none")
+    assert done.returncode == -signal.SIGABRT
+    assert re.search(r"Expected 4 threads to join the rendezvous, but only [0-3] of them arrived on time", done.stderr)
+
+
+def test_waiting_for_each_step_lets_the_same_fit_finish():
+    done = fit_on_four_devices("wait")
+    assert done.returncode == 0, done.stderr[-2000:]
