@@ -29,7 +29,8 @@ import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from book import ROOT  # noqa: E402  (tools/book.py: the repository's root, one home)
 
 
 def cache_path() -> Path:

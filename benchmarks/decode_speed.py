@@ -70,7 +70,8 @@ def main(argv=None) -> int:
     if args.sample > len(rows):
         sys.exit(f"--sample {args.sample} is larger than the {args.split} split ({len(rows)} sentences)")
     sample = rows[:args.sample]
-    encode, decoder_step = decoding.compiled(encoder_model, decoder_model)
+    # The compiled pair as chapter 6 builds it (its compiled one-sentence loop calls the encoder per sentence).
+    encode, decoder_step = decoding.compiled_encoder(encoder_model), decoding.compiled_decoder_step(decoder_model)
     weights = numpy_translator.read_weights(trained.fullmodel)  # what chapter 8 exports, read in memory
     start, end = fr_vocab.index[START], fr_vocab.index[END]
     print(f"model {trained.directory.name}; {args.split} split: {len(rows)} sentences; "

@@ -20,9 +20,8 @@ from pathlib import Path
 
 from s2sbook.budgets import MEMORY_BUDGET_MB
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from book import toc_pages  # noqa: E402  (tools/book.py: the book's pages, one home)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from book import ROOT, toc_pages  # noqa: E402  (tools/book.py: the book's pages and ROOT, one home)
 
 GLUE_NAME = "peak_memory_mb"
 

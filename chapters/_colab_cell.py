@@ -14,7 +14,7 @@ if "google.colab" in sys.modules:
         subprocess.run(git, check=True)
     # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas, matplotlib,
     # h5py and jinja2. What else the chapters import comes at the book's pins
-    # (tests/test_colab.py derives this list from the chapters' imports).
+    # (tools/generate.py writes this list from the chapters' imports).
     EXTRAS = ["filelock==4.3.1", "sacrebleu==2.6.0"]
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.run([*pip, "--no-deps", "-e", BOOK], check=True)

@@ -6,9 +6,10 @@ import pytest
 
 import s2sbook  # noqa: F401  (quiets TensorFlow's C++ start-up log before any test imports TF)
 
-ROOT = Path(__file__).resolve().parents[1]
-# tools/book.py (the book's pages, from _toc.yml) is shared by the tests, the generator and the benchmarks.
-sys.path.insert(0, str(ROOT / "tools"))
+# tools/book.py (the book's pages, from _toc.yml, and the repository's ROOT) is shared by the tests, the
+# generator and the benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from book import ROOT  # noqa: E402
 
 
 def load_script(relative: str):

@@ -2,18 +2,19 @@
 process of its own (``run_on``); one .keras file, saved by TensorFlow, translated alike on all three;
 and no chapter but those that teach a TensorFlow tool imports TensorFlow."""
 
+import ast
 import json
 
 import numpy as np
 import pytest
-from book import cell_source, cells, imported_modules, toc_notebooks
+from book import cell_source, cells, chapters_importing, toc_notebooks
 from tiny import RECIPE, write_corpus
 
 from s2sbook.backends import BACKENDS, run_on
 
-# Chapter 4's TF1 scope experiment (tf.compat.v1), chapter 6's tf.function and chapter 9's tf.data pipeline
-# teach TensorFlow's own tools.
-TENSORFLOW_CHAPTERS = {"04_same_weights.ipynb", "06_fast_decoding.ipynb", "09_real_sentences.ipynb"}
+# The TensorFlow tools a chapter may teach (and so import TensorFlow for): TF1's graph scopes (tf.compat.v1),
+# tf.function, tf.data. Everything else has a keras equivalent that runs on every backend.
+TENSORFLOW_TOOLS = {"compat", "function", "data"}
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +89,19 @@ def test_run_on_names_the_backend_and_shows_the_error():
         run_on("jax", "no_such_function")
 
 
-def test_no_chapter_imports_tensorflow_but_those_that_teach_a_tensorflow_tool():
-    importing = {notebook.name for notebook in toc_notebooks()
-                 if any("tensorflow" in imported_modules(cell_source(c)) for c in cells(notebook)
-                        if c["cell_type"] == "code")}
-    assert importing <= TENSORFLOW_CHAPTERS, (
-        f"{sorted(importing - TENSORFLOW_CHAPTERS)} import TensorFlow: use keras (keras.ops, keras.random, "
-        "keras.utils) so that the chapter runs on every backend (chapter 10)")
-    assert importing == TENSORFLOW_CHAPTERS, "the TensorFlow-tool chapters have changed: update this test"
+def tensorflow_attributes(notebook) -> set[str]:
+    """The names a chapter's code takes from TensorFlow (``tf.function`` -> ``function``)."""
+    code = [cell_source(c) for c in cells(notebook) if c["cell_type"] == "code"]
+    return {node.attr for text in code for node in ast.walk(ast.parse("\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "tf"}
+
+
+def test_no_chapter_imports_tensorflow_but_to_teach_a_tensorflow_tool():
+    importing = chapters_importing("tensorflow")
+    assert importing  # so that the rule below is checked on something
+    for notebook in toc_notebooks():
+        if notebook.name in importing:
+            assert tensorflow_attributes(notebook) & TENSORFLOW_TOOLS, (
+                f"{notebook.name} imports TensorFlow: use keras (keras.ops, keras.random, keras.utils) so that "
+                f"the chapter runs on every backend (chapter 10), or teach one of tf.{sorted(TENSORFLOW_TOOLS)}")

@@ -48,10 +48,6 @@ def test_the_benchmark_times_every_method_and_ends_with_the_ratio(decode_speed, 
     assert "FAILED: the speed-up is under the goal of 1,000,000,000x" in captured.err
 
 
-def test_the_benchmark_goal_is_the_books_budget(decode_speed):
-    assert decode_speed.parse_args([]).goal == 1000
-
-
 def test_the_benchmark_refuses_bad_options(decode_speed):
     with pytest.raises(SystemExit):
         decode_speed.parse_args(["--goal", "0"])

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from filelock import FileLock
@@ -312,3 +314,74 @@ def test_on_error_reaches_load_or_train_and_the_skipped_lines_are_printed(tmp_pa
     assert cache.load_or_train(RECIPE, corpus=corpus).directory == trained.directory
     corpus.write_text(whole, encoding="utf-8")
     assert data.prepare(corpus).corpus.pairs == trained.data.corpus.pairs
+
+
+# A crash in the middle of a save leaves no cache entry behind.
+
+CACHE_FILES = ["en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "meta.json"]
+
+
+class Crash(Exception):
+    """The process dying half-way through writing the cache."""
+
+
+def crash_in_model_save(monkeypatch):
+    def save(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK\x03\x04 half a zip file")
+        raise Crash("killed while writing the model")
+
+    monkeypatch.setattr(keras.Model, "save", save)
+
+
+def crash_in_vocabulary_save(monkeypatch):
+    original = data.Vocabulary.save
+
+    def save(self, path):
+        original(self, path)
+        if self.language == "fr":  # after the English one, while writing the French one
+            Path(path).write_text('{"language": "fr", "tok', encoding="utf-8")
+            raise Crash("killed while writing a vocabulary")
+
+    monkeypatch.setattr(data.Vocabulary, "save", save)
+
+
+def crash_in_meta_write(monkeypatch):
+    original = Path.write_text
+
+    def write_text(self, text, *args, **kwargs):
+        if self.name != "meta.json":
+            return original(self, text, *args, **kwargs)
+        original(self, text[:len(text) // 2], *args, **kwargs)
+        raise Crash("killed while writing meta.json")
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def no_training(fullmodel, data, recipe):
+    """The cache does not care what training did; skipping it keeps these tests fast."""
+    return {"loss": [1.0]}
+
+
+@pytest.mark.parametrize("crash", [crash_in_model_save, crash_in_vocabulary_save, crash_in_meta_write])
+def test_a_crash_while_saving_leaves_no_cache_entry_and_the_next_call_trains(tmp_path, monkeypatch, capsys, crash):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    corpus = write_corpus(tmp_path)
+    with monkeypatch.context() as patched:
+        crash(patched)
+        with pytest.raises(Crash):
+            cache.load_or_train(RECIPE, corpus=corpus, fit=no_training)
+    assert [p.name for p in folder.glob("model-*") if p.is_dir()] == []
+    assert [p.name for p in folder.glob(".tmp-*")] == []
+    capsys.readouterr()
+
+    trained = cache.load_or_train(RECIPE, corpus=corpus, fit=no_training)
+    assert "Trained model" in capsys.readouterr().out
+    assert sorted(p.name for p in trained.directory.iterdir()) == CACHE_FILES
+    again = cache.load_or_train(RECIPE, corpus=corpus, fit=no_training)
+    assert "Loaded model" in capsys.readouterr().out
+    assert again.directory == trained.directory
+    assert json.loads((again.directory / "meta.json").read_text()) == again.meta == trained.meta
+    mine, theirs = again.fullmodel.get_weights(), trained.fullmodel.get_weights()
+    assert len(mine) == len(theirs) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True))

@@ -1,15 +1,13 @@
 """One CI recipe: GitHub runs .ci/run, and .ci/run executes each notebook once (the build reuses nbmake's outputs)."""
 
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from book import ROOT, pins
 from conftest import load_script
 from jupyter_cache import get_cache
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_github_workflow_runs_the_ci_script_and_repeats_none_of_its_steps():
@@ -18,18 +16,85 @@ def test_the_github_workflow_runs_the_ci_script_and_repeats_none_of_its_steps():
     assert runs == ["bash .ci/run"]
 
 
-def test_ci_runs_the_readme_commands_and_the_peak_memory_check():
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+# Every program .ci/run starts, as a stub that writes its command line to $CI_LOG (as VENV/program when it is
+# a virtual environment's) and succeeds; bash's built-ins and coreutils stay real. `python3 -m venv DIR` makes
+# DIR/bin/activate and puts every stub, and python, in DIR/bin;
+# the chapters' pytest run writes over the notebooks, as nbmake --overwrite does; $CI_FAIL makes the command
+# line that contains it fail (after what it wrote).
+STUB = r"""#!/bin/bash
+here=$(dirname "$0")
+line="$(basename "$0") $*"
+case "$here" in */bin) line="$(basename "$(dirname "$here")")/$line" ;; esac
+echo "$line" >> "$CI_LOG"
+if [ "$(basename "$0")" = python3 ] && [ "$1 $2" = "-m venv" ]; then
+    mkdir -p "$3/bin"
+    echo "export PATH=\"$(cd "$3" && pwd)/bin:\$PATH\"" > "$3/bin/activate"
+    cp "$here"/* "$3/bin/" && cp "$0" "$3/bin/python"
+fi
+case "$line" in
+    *"kernelspec list"*) echo "python3 $PWD/.binder-venv/share/jupyter/kernels/python3" ;;
+    *"--overwrite chapters"*) for f in chapters/*.ipynb; do echo executed >> "$f"; done ;;
+esac
+if [ -n "$CI_FAIL" ]; then case "$line" in *"$CI_FAIL"*) exit 1 ;; esac; fi
+exit 0
+"""
+PROGRAMS = ["apt-get", "chromium", "npm", "node", "python3", "ruff", "git", "nbstripout", "jupyter", "pytest",
+            "jupyter-book"]
+
+
+def run_ci(tmp_path, fail: str = ""):
+    """.ci/run in a copy of what it reads, every program it starts a stub: (exit status, command lines)."""
+    copy = tmp_path / "repo"
+    for name in [".ci/run", "binder/postBuild", "binder/requirements.txt", "requirements.txt",
+                 *(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))]:
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_bytes((ROOT / name).read_bytes())
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    for program in PROGRAMS:
+        (stubs / program).write_text(STUB)
+        (stubs / program).chmod(0o755)
+    log = tmp_path / "log"
+    log.touch()
+    env = {"PATH": f"{stubs}:/usr/bin:/bin", "CI_LOG": str(log), "CI_FAIL": fail, "HOME": str(tmp_path)}
+    done = subprocess.run(["bash", str(copy / ".ci" / "run")], cwd=copy, env=env, capture_output=True, text=True,
+                          timeout=120)
+    return done.returncode, log.read_text().splitlines(), copy
+
+
+def test_ci_runs_the_readme_commands_in_order_and_puts_the_chapters_back(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     build = "jupyter-book build . -W -n --keep-going"
     tests = "pytest -n 2 --dist loadfile --nbmake --nbmake-timeout=900 tests chapters"
     assert build in readme and tests in readme
-    # The test command in its two halves: no unit test reads a chapter while nbmake writes over it.
+    status, commands, copy = run_ci(tmp_path)
+    assert status == 0, commands
+    # The test command in its two halves (no unit test reads a chapter while nbmake writes over it), the
+    # outputs cached for the build, the build, peak memory, the browser test: in that order, once each.
     units, chapters = tests.replace(" chapters", ""), tests.replace(" tests chapters", " --overwrite chapters")
-    order = [script.index(f"\n{units}\n"), script.index(f"\n{chapters}\n"),
-             script.index("\npython .ci/cache_executed.py "), script.index(f"\n{build}\n"),
-             script.index("\npython benchmarks/peak_memory.py\n")]
-    assert order == sorted(order), "unit tests, chapters, cache their outputs, build, then peak memory"
+    steps = [f".ci-venv/{units}", f".ci-venv/{chapters}",
+             ".ci-venv/python .ci/cache_executed.py", f".ci-venv/{build}", ".ci-venv/python benchmarks/peak_memory.py",
+             ".ci-venv/pytest -v tests/browser"]
+    found = [next((i for i, line in enumerate(commands) if line.startswith(step)), None) for step in steps]
+    assert None not in found and found == sorted(found), "\n".join(commands)
+    # Everything after the install runs in the fresh venv; the lint and the notebook check run before the tests.
+    assert ".ci-venv/python -m pip install --quiet -r requirements.txt" in commands
+    assert commands.index(".ci-venv/ruff check .") < found[0]
+    assert any(line.startswith(".ci-venv/nbstripout --verify") for line in commands[:found[0]])
+    # Binder's environment is made from binder/ alone, and the chapters run in its kernel.
+    assert ".binder-venv/python -m pip install --quiet -r binder/requirements.txt ipykernel==" + \
+        pins(ROOT / "requirements.txt")["ipykernel"] in commands
+    # nbmake wrote over the notebooks; CI puts them back as committed.
+    for notebook in (ROOT / "chapters").glob("*.ipynb"):
+        assert (copy / "chapters" / notebook.name).read_bytes() == notebook.read_bytes(), notebook.name
+
+
+def test_a_failing_step_fails_ci_stops_it_and_still_puts_the_chapters_back(tmp_path):
+    status, commands, copy = run_ci(tmp_path, fail="--overwrite chapters")
+    assert status != 0
+    assert not any(line.startswith(".ci-venv/jupyter-book") for line in commands), "no build after a failure"
+    for notebook in (ROOT / "chapters").glob("*.ipynb"):
+        assert (copy / "chapters" / notebook.name).read_bytes() == notebook.read_bytes(), notebook.name
     subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")], check=True)
 
 

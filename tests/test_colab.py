@@ -5,12 +5,11 @@ short (s2sbook.notebook)."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 
-from book import COLAB_CELL, ROOT, cell_source, cells, repository, third_party_imports, toc_notebooks
-from test_repository import pins
+import pytest
+from book import COLAB_CELL, ROOT, cell_source, cells, colab_extras, repository, toc_notebooks
 
 CELL = COLAB_CELL.read_text(encoding="utf-8").strip()
 # Hidden on the site (it does nothing there); still in the notebook that Colab and Binder open.
@@ -73,7 +72,7 @@ os.chdir = lambda path: calls.append(["chdir", path])
     assert command[:3] == [sys.executable, "-m", "pip"] and "--no-deps" in command, command
     assert command[command.index("-e") + 1] == book and install[2] == {"check": True}
     assert extras[1][:4] == [sys.executable, "-m", "pip", "install"] and extras[2] == {"check": True}
-    assert extras[1][5:] == colab_extras()
+    assert extras[1][5:] == colab_extras() and colab_extras()  # what the chapters import, at the book's pins
     for command in (install[1], extras[1]):  # Colab's own TensorFlow and Keras stay
         assert not any(name.startswith(("tensorflow", "keras")) for name in command)
     assert chdir == ["chdir", book]
@@ -81,23 +80,15 @@ os.chdir = lambda path: calls.append(["chdir", path])
 
 
 
-# What Colab preinstalls (as distributions), so the cell leaves it alone: its TensorFlow build, Keras and
-# their companions, JAX, and jinja2 (for pandas' Styler). Everything else the chapters import is installed.
-COLAB_PROVIDES = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "pandas", "h5py", "jinja2",
-                  "ipython", "jax", "jaxlib"}
+def test_colab_installs_every_package_the_chapters_import_that_colab_lacks_at_the_books_pins(monkeypatch):
+    """``EXTRAS`` is derived (``book.colab_extras``, written into the cell by tools/generate.py); here the
+    derivation itself: a chapter that imports a package Colab lacks gets it installed at the book's pin."""
+    import book
 
-
-def colab_extras() -> list[str]:
-    match = re.search(r"EXTRAS = \[(.*?)\]", CELL, re.S)
-    assert match, "the Colab cell lists what it installs besides the package as EXTRAS = [...]"
-    return re.findall(r'"([^"]+)"', match.group(1))
-
-
-def test_colab_installs_every_package_the_chapters_import_that_colab_lacks_at_the_books_pins():
-    needed = set()
-    for names in third_party_imports().values():
-        needed |= names - COLAB_PROVIDES if not names & COLAB_PROVIDES else set()
-    book = pins(ROOT / "requirements.txt")
-    assert sorted(colab_extras()) == sorted(f"{name}=={book[name]}" for name in needed), (
-        f"the chapters import {sorted(needed)} beyond what Colab provides: list them, pinned as in "
-        "requirements.txt, in EXTRAS of chapters/_colab_cell.py")
+    monkeypatch.setattr(book, "third_party_imports", lambda: {
+        "numpy": {"numpy"}, "sacrebleu": {"sacrebleu"}, "jax": {"jax"}, "filelock": {"filelock"}})
+    pinned = book.pins(ROOT / "requirements.txt")
+    assert book.colab_extras() == [f"filelock=={pinned['filelock']}", f"sacrebleu=={pinned['sacrebleu']}"]
+    monkeypatch.setattr(book, "third_party_imports", lambda: {"nowhere": {"no-such-distribution"}})
+    with pytest.raises(KeyError, match="no-such-distribution"):
+        book.colab_extras()

@@ -4,11 +4,10 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
+from book import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "data" / "make_corpus.py"
 CORPUS = ROOT / "data" / "eng-fra.tsv"
 
@@ -115,9 +114,7 @@ def test_space_before_question_and_exclamation_marks(rows):
 def test_tatoeba_file_is_the_documented_one():
     """data/README.md gives the real corpus's provenance by its hash; the shipped file must match."""
     import hashlib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256((root / "data" / "tatoeba-eng-fra.tsv").read_bytes()).hexdigest()
-    assert digest in (root / "data" / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256((ROOT / "data" / "tatoeba-eng-fra.tsv").read_bytes()).hexdigest()
+    assert digest in (ROOT / "data" / "README.md").read_text(encoding="utf-8")
     assert digest == "0054ea2102484f4800d0b2cca57460b6b4a2e05328e6954240601065b001b1a6"

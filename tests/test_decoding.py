@@ -7,9 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
-from tiny import PAIRS, train_tiny
+from tiny import PAIRS, VARIED_PAIRS, forced_model, train_tiny
 
 from s2sbook import data, decoding, models, training
+from s2sbook.data import Vocabulary
+from s2sbook.text import END, PAD, START, tokenize
 
 
 def decode_beam(x, encoder_model, decoder_model, fr_vocab, max_decoder_len, beam_width=3, alpha=0.6):
@@ -123,29 +125,20 @@ def test_a_beam_wide_enough_finds_the_best_translation_of_all(tiny, untrained, a
         assert best == candidates[int(scores.argmax())]
 
 
-def _forced(fullmodel, ds, token):
-    """A copy of fullmodel whose output bias makes ``token`` win at every step."""
-    clone = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
-    clone.set_weights(fullmodel.get_weights())
-    bias = clone.get_layer("decoder_dense").bias
-    bias.assign(np.where(np.arange(len(ds.fr_vocab)) == ds.fr_vocab.index[token], 100.0, -100.0))
-    return clone
-
-
 def test_every_decoder_stops_at_end(tiny):
     ds, fullmodel = tiny
-    outputs = _greedy_by_every_method(ds, _forced(fullmodel, ds, data.END), np.arange(3), 9)
+    outputs = _greedy_by_every_method(ds, forced_model(fullmodel, ds, data.END), np.arange(3), 9)
     assert all(translations == [[]] * 3 for translations in outputs.values()), outputs
-    encoder_model, decoder_model = models.inference_models(_forced(fullmodel, ds, data.END))
+    encoder_model, decoder_model = models.inference_models(forced_model(fullmodel, ds, data.END))
     beam, _ = decode_beam(ds.encoder_input_data[:3], encoder_model, decoder_model, ds.fr_vocab, 9)
     assert beam == [[]] * 3
 
 
 def test_every_decoder_respects_the_length_limit(tiny):
     ds, fullmodel = tiny
-    outputs = _greedy_by_every_method(ds, _forced(fullmodel, ds, "mange"), np.arange(2), 5)
+    outputs = _greedy_by_every_method(ds, forced_model(fullmodel, ds, "mange"), np.arange(2), 5)
     assert all(translations == [["mange"] * 5] * 2 for translations in outputs.values()), outputs
-    encoder_model, decoder_model = models.inference_models(_forced(fullmodel, ds, "mange"))
+    encoder_model, decoder_model = models.inference_models(forced_model(fullmodel, ds, "mange"))
     beam, _ = decode_beam(ds.encoder_input_data[:2], encoder_model, decoder_model, ds.fr_vocab, 5)
     assert beam == [["mange"] * 5] * 2
 
@@ -164,3 +157,54 @@ def test_length_penalty_is_one_for_one_token_and_grows_with_alpha():
     assert decoding.length_penalty(1, 0.6) == 1.0
     assert decoding.length_penalty(7, 0.0) == 1.0
     np.testing.assert_allclose(decoding.length_penalty([1, 7, 13], 1.0), [1.0, 2.0, 3.0])
+
+
+# Every row of a batch stops at its own first _END.
+
+FR = Vocabulary([PAD, START, END, "il", "mange", "la", "pomme", "."], "fr")
+IL, MANGE, LA, POMME, DOT = (FR.index[t] for t in ("il", "mange", "la", "pomme", "."))
+E = FR.index[END]
+
+
+def test_ids_to_tokens_cuts_each_row_at_its_first_end():
+    ids = np.array([
+        [IL, MANGE, DOT, E, 0, 0, 0],              # ends, then padding
+        [IL, MANGE, E, LA, POMME, DOT, E],         # ends early; what follows (even another _END) is not its
+        [E, IL, MANGE, DOT, E, E, E],              # _END first: the empty translation
+        [IL, MANGE, LA, POMME, DOT, IL, MANGE],    # no _END: the whole row (the length limit was reached)
+        [IL, MANGE, LA, POMME, DOT, E, E],         # a finished row that kept being computed with the others
+    ], dtype="int32")
+    assert decoding.ids_to_tokens(ids, FR) == [
+        ["il", "mange", "."],
+        ["il", "mange"],
+        [],
+        ["il", "mange", "la", "pomme", ".", "il", "mange"],
+        ["il", "mange", "la", "pomme", "."],
+    ]
+    assert decoding.ids_to_tokens(ids[:0], FR) == []
+
+
+@pytest.fixture(scope="module")
+def varied(tiny_varied_trained):
+    ds, fullmodel = tiny_varied_trained
+    encoder_model, decoder_model = models.inference_models(fullmodel)
+    return ds, encoder_model, decoder_model
+
+
+@pytest.mark.parametrize("batch_size", [2048, 4])
+def test_decode_batch_equals_one_at_a_time_on_sentences_of_different_lengths(varied, batch_size):
+    ds, encoder_model, decoder_model = varied
+    # The first rows of the corpus are VARIED_PAIRS in order; a batch holds short and long ones,
+    # in the order short, long, long, short, long, long.
+    x = ds.encoder_input_data[:len(VARIED_PAIRS)]
+    max_decoder_len = ds.max_decoder_len
+    one_at_a_time = [decoding.decode_sequence(x[i:i + 1], encoder_model, decoder_model, ds.fr_vocab, max_decoder_len)
+                     for i in range(len(x))]
+    batched = decoding.decode_batch(x, encoder_model, decoder_model, ds.fr_vocab, max_decoder_len,
+                                    batch_size=batch_size)
+    assert len(batched) == len(one_at_a_time) == len(VARIED_PAIRS)
+    for i, (mine, classic) in enumerate(zip(batched, one_at_a_time, strict=True)):
+        assert mine == classic, f"sentence {i}: {VARIED_PAIRS[i][0]!r}"
+    # The model has learnt the pairs, so the rows really finish at different steps.
+    assert one_at_a_time == [tokenize(fr) for _, fr in VARIED_PAIRS]
+    assert len({len(tokens) for tokens in one_at_a_time}) > 1

@@ -1,10 +1,10 @@
-"""s2sbook.evaluation and s2sbook.timing: exact match, BLEU through sacrebleu, first differences, timing."""
+"""s2sbook.evaluation: exact match, BLEU through sacrebleu on detokenised text, first differences, novelty."""
 
 import numpy as np
 import pytest
 import sacrebleu
 
-from s2sbook import data, evaluation, timing
+from s2sbook import data, evaluation, text
 
 
 def test_bleu_is_sacrebleu_on_detokenised_text():
@@ -45,12 +45,6 @@ def test_first_difference_names_the_first_slip():
         evaluation.first_difference(reference, reference)
 
 
-def test_timed_returns_the_result_and_the_median_time():
-    calls = []
-    result, seconds = timing.timed(lambda: calls.append(1) or len(calls), repeats=3)
-    assert result == 3 and len(calls) == 3 and 0 <= seconds < 1
-
-
 def test_exact_match_counts_sentences_equal_to_any_reference_token_for_token():
     assert evaluation.exact_match([["a", "b"], ["c"]], [[["a", "b"]], [["d"]]]) == 0.5
     assert evaluation.exact_match([["a", "b"], ["c"]], [[["x"], ["a", "b"]], [["d"], ["c"]]]) == 1.0
@@ -85,3 +79,17 @@ def test_nearest_distance_is_the_word_edit_distance_to_the_closest_candidate():
     # An insertion counts one, where comparing position by position would count every shifted word.
     assert evaluation.nearest_distance(np.array([[1, 2, 3, 4]]), np.array([[9, 1, 2, 3, 4]])).tolist() == [1]
     assert evaluation.nearest_distance(candidates, candidates).tolist() == [0] * len(candidates)
+
+
+def test_bleu_scores_detokenised_text_not_our_tokens():
+    outputs = [["il", "boit", "de", "l'", "eau", "."], ["elle", "mange", "la", "pomme", "."]]
+    references = [["elle", "boit", "de", "l'", "eau", "."], ["elle", "mange", "une", "pomme", "."]]
+    # What a reader would write: no space after the elided l', none before the full stop.
+    readable_outputs = ["il boit de l'eau.", "elle mange la pomme."]
+    readable_references = ["elle boit de l'eau.", "elle mange une pomme."]
+    assert [text.detokenize(o) for o in outputs] == readable_outputs
+    expected = sacrebleu.corpus_bleu(readable_outputs, [readable_references]).score
+    on_tokens = sacrebleu.corpus_bleu([" ".join(o) for o in outputs], [[" ".join(r) for r in references]]).score
+    assert expected != pytest.approx(on_tokens)  # the example tells the two apart
+    score, _ = evaluation.bleu(outputs, [[r] for r in references])
+    assert score == pytest.approx(expected, abs=1e-9)

@@ -2,9 +2,8 @@
 decoding, stopping."""
 
 import keras
-import numpy as np
 import pytest
-from tiny import PAIRS
+from tiny import PAIRS, forced_model
 
 from s2sbook import checks, data, decoding, models
 
@@ -69,25 +68,16 @@ def test_decode_batch_equals_decode_sequence(tiny_trained):
     assert batched == one_by_one
 
 
-def _forced(fullmodel, ds, token):
-    """A copy of fullmodel whose output bias makes ``token`` win at every step."""
-    clone = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), 16, 8)
-    clone.set_weights(fullmodel.get_weights())
-    bias = clone.get_layer("decoder_dense").bias
-    bias.assign(np.where(np.arange(len(ds.fr_vocab)) == ds.fr_vocab.index[token], 100.0, -100.0))
-    return models.inference_models(clone)
-
-
 def test_decoding_stops_at_end_and_leaves_it_out(tiny_trained):
     ds, fullmodel = tiny_trained
-    encoder_model, decoder_model = _forced(fullmodel, ds, data.END)
+    encoder_model, decoder_model = models.inference_models(forced_model(fullmodel, ds, data.END))
     assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model, ds.fr_vocab, 9) == []
     assert decoding.decode_batch(ds.encoder_input_data[:3], encoder_model, decoder_model, ds.fr_vocab, 9) == [[]] * 3
 
 
 def test_decoding_respects_the_length_limit(tiny_trained):
     ds, fullmodel = tiny_trained
-    encoder_model, decoder_model = _forced(fullmodel, ds, "mange")
+    encoder_model, decoder_model = models.inference_models(forced_model(fullmodel, ds, "mange"))
     assert decoding.decode_sequence(ds.encoder_input_data[:1], encoder_model, decoder_model,
                                     ds.fr_vocab, 5) == ["mange"] * 5
     assert decoding.decode_batch(ds.encoder_input_data[:2], encoder_model, decoder_model,

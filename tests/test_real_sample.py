@@ -10,15 +10,13 @@ sample (N_SAMPLE = 20 -> 4): the classic loop's time per sentence is what that c
 four sentences keep the test short (a model trained on 500 pairs rarely stops before the length limit).
 """
 
-from pathlib import Path
-
 import nbformat
 import pytest
+from book import ROOT
 from nbclient import NotebookClient
 
 from s2sbook import cache, data
 
-ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ["01_data", "02_training_model", "03_inference_models", "04_same_weights", "05_save_reload",
             "06_fast_decoding", "07_attention"]
 ATTRIBUTION = "CC-BY 2.0 (France) Attribution: tatoeba.org"

@@ -7,10 +7,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from book import cell_source, cells, third_party_imports, toc_notebooks
-from packaging.markers import Marker
-
-ROOT = Path(__file__).resolve().parents[1]
+from book import ROOT, cell_source, cells, pins, third_party_imports, toc_notebooks
 
 
 def tracked(*patterns):
@@ -46,17 +43,6 @@ def test_requirements_pin_jupyter_book_1_and_tensorflow():
     requirements = (ROOT / "requirements.txt").read_text()
     assert re.search(r"^jupyter-book==1\.", requirements, re.M)
     assert re.search(r"^tensorflow(-cpu)?==2\.21", requirements, re.M)
-
-
-def pins(path: Path) -> dict[str, str]:
-    """``name==version`` lines of a requirements file that apply on this platform (their environment
-    marker holds here: torch is ``2.13.0+cpu`` on Linux, ``2.13.0`` elsewhere), names normalised."""
-    found = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)\s*(?:;(.*))?$", line)
-        if match and (match.group(3) is None or Marker(match.group(3)).evaluate()):
-            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
-    return found
 
 
 def test_every_chapter_reports_its_peak_memory_on_the_execution_page():

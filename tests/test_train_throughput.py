@@ -36,10 +36,6 @@ def test_the_benchmark_times_both_pipelines_and_ends_with_the_ratio(train_throug
     assert "FAILED: the ratio is under the goal of 1000x" in captured.err
 
 
-def test_the_benchmark_goal_is_the_books_budget(train_throughput):
-    assert train_throughput.parse_args([]).goal == 2
-
-
 def test_the_benchmark_refuses_bad_options(train_throughput):
     with pytest.raises(SystemExit):
         train_throughput.parse_args(["--pairs", "0"])

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import numpy as np
+
 from s2sbook import data, models, training
 
 PAIRS = [("He eats.", "Il mange."), ("She eats.", "Elle mange."), ("He reads.", "Il lit."),
@@ -34,3 +36,12 @@ def train_tiny(folder: Path, build=models.build_training_model, seed: int = 3, p
     fullmodel.fit([ds.encoder_input_data, ds.decoder_input_data], ds.decoder_target_data,
                   batch_size=8, epochs=60, verbose=0)
     return ds, fullmodel
+
+
+def forced_model(fullmodel, ds, token):
+    """A copy of ``fullmodel`` whose output bias makes ``token`` win at every decoder step."""
+    clone = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), latent_dim=16, embedding_dim=8)
+    clone.set_weights(fullmodel.get_weights())
+    bias = clone.get_layer("decoder_dense").bias
+    bias.assign(np.where(np.arange(len(ds.fr_vocab)) == ds.fr_vocab.index[token], 100.0, -100.0))
+    return clone

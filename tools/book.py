@@ -92,3 +92,39 @@ def third_party_imports() -> dict[str, set[str]]:
     distributions = importlib.metadata.packages_distributions()
     return {module: {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
             for module in sorted(modules)}
+
+
+def pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file that apply on this platform (their environment
+    marker holds here: torch is ``2.13.0+cpu`` on Linux, ``2.13.0`` elsewhere), names normalised."""
+    from packaging.markers import Marker
+
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)\s*(?:;(.*))?$", line)
+        if match and (match.group(3) is None or Marker(match.group(3)).evaluate()):
+            found[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return found
+
+
+# What Colab preinstalls (as distributions), so its set-up cell leaves it alone: its TensorFlow build, Keras and
+# their companions, JAX, and jinja2 (for pandas' Styler).
+COLAB_PROVIDES = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "pandas", "h5py", "jinja2",
+                  "ipython", "jax", "jaxlib"}
+
+
+def colab_extras() -> list[str]:
+    """What the Colab cell installs besides the package: every distribution that a chapter or the package
+    imports and Colab lacks, at the pin of requirements.txt (``KeyError`` naming one that is not pinned)."""
+    needed = set()
+    for names in third_party_imports().values():
+        if not names & COLAB_PROVIDES:
+            needed |= names
+    book = pins(ROOT / "requirements.txt")
+    return [f"{name}=={book[name]}" for name in sorted(needed)]
+
+
+def chapters_importing(module: str) -> set[str]:
+    """The file names of the chapters whose code imports ``module`` (a top-level name)."""
+    return {notebook.name for notebook in toc_notebooks()
+            if any(module in imported_modules(cell_source(c)) for c in cells(notebook) if c["cell_type"] == "code")}

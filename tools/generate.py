@@ -1,19 +1,22 @@
 #!/usr/bin/env python
 """Write what is derived from the chapters: the taught package modules (d2l's ``#@save`` pattern, spelled
-``# @save`` as ruff formats it), the hidden first and last cell of every chapter, and the peak-memory rows
-of the execution page.
+``# @save`` as ruff formats it) and the package's list of them, the hidden first and last cell of every
+chapter (with the Colab cell's list of packages to install), and the peak-memory rows of the execution page.
 
 A code cell whose first line is ``# @save s2sbook/NAME.py`` belongs to that module. Each generated
-module is a header (below: its docstring and imports) followed by its cells, verbatim, in chapter
-order. Nobody edits a generated module: change the chapter, then run
+module is a docstring (the chapters' titles and the names the cells define), the imports its cells
+need, and its cells, verbatim, in chapter order. Nobody edits a generated module: change the chapter, then run
 
     python tools/generate.py            # rewrites whatever is stale
     python tools/generate.py --check    # exits 1 if anything is stale (the tests run this)
 
-Saved cells hold no imports (put them in the chapter's import cell and in the header below), so a
-generated module is the chapter's code and nothing else.
+Saved cells hold no imports; the generator derives them. A name that a saved cell uses and does not define
+comes from the generated module whose saved cells define it, or else as the chapter's own import cell
+imports it (``from s2sbook.data import WORD`` becomes ``from .data import WORD``). So a new module is just a
+new ``# @save`` target.
 
-Every notebook page of ``_toc.yml`` starts with the set-up cell (``chapters/_colab_cell.py``) and ends
+Every notebook page of ``_toc.yml`` starts with the set-up cell (``chapters/_colab_cell.py``, whose
+``EXTRAS`` are the packages the chapters import that Colab lacks, at the pins of requirements.txt) and ends
 with the cell that reports its kernel's peak memory, both hidden from the site; ``chapters/execution.md``
 gets one peak-memory row per notebook. So a new chapter needs its ``_toc.yml`` entry and this command.
 """
@@ -22,12 +25,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import json
 import re
+import symtable
 import sys
+import textwrap
 from pathlib import Path
 
-from book import ROOT, cell_source, title, toc_notebooks
+from book import ROOT, cell_source, cells, colab_extras, title, toc_notebooks
 
 HIDDEN = {"tags": ["remove-cell"]}
 SETUP_CELL = ROOT / "chapters" / "_colab_cell.py"
@@ -38,122 +44,164 @@ ROWS_END = "% End of the rows written by tools/generate.py."
 # The mark as `ruff format` writes it (it puts a space after every "#").
 MARK = re.compile(r"# @save (s2sbook/\w+\.py)\s*$")
 COMMAND = "python tools/generate.py"
-
-# Each generated module: its docstring and the imports its cells need.
-HEADERS = {
-    "s2sbook/text.py": (
-        "Chapter 1: normalising and tokenising sentences, the special tokens, and tokens back to text.",
-        "import re\nimport unicodedata",
-    ),
-    "s2sbook/arrays.py": (
-        "Chapter 1: token ids -> the three padded arrays of teacher forcing, and the fixed split.",
-        "import numpy as np\n\nfrom .text import END, START, tokenize",
-    ),
-    "s2sbook/models.py": (
-        "Chapters 2-3: the classic training model, and the inference models wired through its layers.",
-        "import keras\nfrom keras import layers\nfrom keras.layers import Input\nfrom keras.models import Model",
-    ),
-    "s2sbook/training.py": (
-        "Chapter 2: the recipe, the seed, the masked metric and loss, and teacher-forcing training.",
-        "import importlib\n\nimport keras\n\nfrom .arrays import SEED",
-    ),
-    "s2sbook/checks.py": (
-        "Chapter 4: the proof that inference models share the training model's layers and weights,\n"
-        "as two checks that chapters 5 and 7, the appendix and the tests call.",
-        "import keras\nimport numpy as np",
-    ),
-    "s2sbook/decoding.py": (
-        "Chapters 3 and 6: greedy decoding with the inference models, from the classic loop to a batched,\n"
-        "compiled one; beam search; the model's score of a translation.",
-        "import weakref\n\nimport keras\nimport numpy as np\nimport tensorflow as tf\n\nfrom .text import END, START",
-    ),
-    "s2sbook/evaluation.py": (
-        "Chapter 6: scoring translations (exact match, and BLEU by sacrebleu on detokenised text).",
-        "import numpy as np\nimport sacrebleu\n\nfrom .arrays import SEED\nfrom .text import detokenize",
-    ),
-    "s2sbook/attention.py": (
-        "Chapter 7: the encoder-decoder with Luong (dot-product) attention, and its inference models.",
-        "import keras\nimport numpy as np\nfrom keras import layers\n\nfrom .text import END, START",
-    ),
-    "s2sbook/pipeline.py": (
-        "Chapter 9: a recipe for real sentences: length-bucketed tf.data batches, training with early\n"
-        "stopping on the validation loss, and evaluation batch by batch.",
-        "import keras\nimport numpy as np\nimport tensorflow as tf\n\nfrom .arrays import SEED\n"
-        "from .training import EpochLog, compile_model",
-    ),
-    "s2sbook/backends.py": (
-        "Chapter 10: the book's model and proof on TensorFlow, JAX and PyTorch, one process per backend;\n"
-        "what each backend holds behind a Keras Variable; one .keras file translated on all three.",
-        "import importlib\nimport json\nimport os\nimport subprocess\nimport sys\nimport warnings\n"
-        "from pathlib import Path\n\nimport keras\nimport numpy as np\n\nfrom .budgets import peak_memory_mb\n"
-        "from .cache import load_or_train\nfrom .checks import matches_fullmodel, shares_layers\n"
-        "from .data import prepare\n"
-        "from .decoding import decode_batch\nfrom .models import build_training_model, inference_models\n"
-        "from .timing import EpochTimes, environment, timed\nfrom .training import RECIPE, compile_model, set_seed",
-    ),
-    "s2sbook/numpy_translator.py": (
-        "Chapter 8: the trained weights exported (.npz + JSON, no pickle), and the translator redone in numpy\n"
-        "from nothing but them: embedding lookup, LSTM step, dense softmax, greedy decoding; the site's bundle.",
-        "import base64\nimport json\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n\n"
-        "from .data import Vocabulary, encode_source\nfrom .text import END, START, detokenize",
-    ),
-    "s2sbook/distributed.py": (
-        "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
-        "with simulated devices; the proof and greedy decoding on the distributed model.",
-        "import json\nimport os\nimport random\nimport re\nimport shutil\nimport signal\nimport socket\n"
-        "import subprocess\nimport sys\nimport tempfile\nimport time\nfrom pathlib import Path\n\n"
-        "import jax\nimport keras\nimport numpy as np\n\n"
-        "from .budgets import peak_memory_mb\nfrom .checks import matches_fullmodel, shares_layers\n"
-        "from .data import prepare\nfrom .decoding import greedy_ids, ids_to_tokens\n"
-        "from .models import build_training_model, inference_models\nfrom .notebook import is_tensorflow_log\n"
-        "from .text import END, START\nfrom .timing import EpochTimes\nfrom .training import EpochLog, compile_model",
-    ),
-}
-
+GENERATED_BY = f"Generated by {COMMAND}"
 
 class GenerateError(Exception):
     pass
 
 
-def saved_cells() -> dict[str, list[tuple[str, str]]]:
-    """``{module: [(chapter file name, cell code without its mark), ...]}`` in the order of _toc.yml."""
-    found = {module: [] for module in HEADERS}
+def saved_cells() -> dict[str, list[tuple[Path, str]]]:
+    """``{module: [(chapter, cell code without its mark), ...]}`` in the order of _toc.yml."""
+    found: dict[str, list[tuple[Path, str]]] = {}
     for notebook in toc_notebooks():
-        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for cell in cells(notebook):
             if cell["cell_type"] != "code":
                 continue
-            first, _, code = "".join(cell["source"]).partition("\n")
+            first, _, code = cell_source(cell).partition("\n")
             mark = MARK.match(first)
             if re.match(r"#\s*@save", first) and not mark:
                 raise GenerateError(f"{notebook.name}: write the mark as '# @save s2sbook/NAME.py', not {first!r}")
             if not mark:
                 continue
             module = mark.group(1)
-            if module not in HEADERS:
-                raise GenerateError(f"{notebook.name}: {module} is not a generated module; add it to HEADERS "
-                                    f"in tools/generate.py")
+            if (ROOT / module).is_file() and GENERATED_BY not in (ROOT / module).read_text(encoding="utf-8"):
+                raise GenerateError(f"{notebook.name}: {module} is a hand-written module; save the cell to a "
+                                    "module of its own")
             if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.parse(code).body):
                 raise GenerateError(f"{notebook.name}: a # @save cell for {module} imports something; move the "
-                                    f"import to the chapter's import cell and to {module}'s header in "
-                                    f"tools/generate.py")
-            found[module].append((notebook.name, code.strip()))
-    empty = [module for module, cells in found.items() if not cells]
-    if empty:
-        raise GenerateError(f"no chapter cell is saved to {', '.join(empty)}")
+                                    "import to the chapter's import cell (the generator takes the module's "
+                                    "imports from there)")
+            found.setdefault(module, []).append((notebook, code.strip()))
     return found
 
 
-def render(module: str, cells: list[tuple[str, str]]) -> str:
-    docstring, imports = HEADERS[module]
-    chapters = sorted({name for name, _ in cells})
-    header = (f'"""{docstring}\n\nGenerated by {COMMAND} from the # @save cells of {", ".join(chapters)}:\n'
+def bound_names(tree: ast.Module) -> set[str]:
+    """The names that the top level of ``tree`` binds (definitions, assignments, imports)."""
+    table = symtable.symtable(ast.unparse(tree), "<cell>", "exec")
+    return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+
+
+def free_names(code: str) -> set[str]:
+    """The global names that ``code`` uses but does not bind, builtins left out: what it must import."""
+    table = symtable.symtable(code, "<module>", "exec")
+    used = set()
+
+    def walk(scope):
+        for symbol in scope.get_symbols():
+            if symbol.is_referenced() and (scope.get_type() == "module" or symbol.is_global()):
+                used.add(symbol.get_name())
+        for child in scope.get_children():
+            walk(child)
+
+    walk(table)
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+    return used - bound - set(dir(builtins))
+
+
+def chapter_imports(notebook: Path) -> dict[str, tuple[str | None, str, str | None]]:
+    """``{bound name: (from-module or None, name, alias)}`` for the top-level imports of a chapter's cells;
+    the book's own package as a relative import (``s2sbook.text`` -> ``.text``)."""
+    found = {}
+    for cell in cells(notebook):
+        if cell["cell_type"] != "code":
+            continue
+        code = "\n".join(line for line in cell_source(cell).splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(code).body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    found.setdefault(bound, (None, alias.name if alias.asname else bound, alias.asname))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                module = re.sub(r"^s2sbook(\.|$)", ".", node.module)
+                for alias in node.names:
+                    found.setdefault(alias.asname or alias.name, (module, alias.name, alias.asname))
+    return found
+
+
+def module_imports(module: str, cells_of: dict[str, list[tuple[Path, str]]]) -> str:
+    """The import block of a generated module, derived: every name its cells use and do not define comes
+    from the generated module whose cells define it, or else from the chapter's own import of it."""
+    homes: dict[str, set[str]] = {}
+    for other, saved in cells_of.items():
+        for _, code in saved:
+            for name in bound_names(ast.parse(code)):
+                homes.setdefault(name, set()).add(other)
+    code = "\n\n".join(code for _, code in cells_of[module])
+    wanted = set()
+    for name in sorted(free_names(code)):
+        if len(homes.get(name, ())) == 1:
+            (home,) = homes[name]
+            wanted.add(("." + Path(home).stem, name, None))
+            continue
+        chapters = [notebook for notebook, cell in cells_of[module] if name in free_names(cell)]
+        sources = {chapter_imports(notebook).get(name) for notebook in chapters}
+        if None in sources or len(sources) != 1:
+            where = ", ".join(sorted({notebook.name for notebook in chapters}))
+            raise GenerateError(f"{where}: a # @save cell for {module} uses {name}, which "
+                                + ("the chapter defines in a cell that is not saved: save that cell too"
+                                   if None in sources else "the chapters import in different ways: import it alike"))
+        wanted |= sources
+    return import_block(wanted)
+
+
+def import_block(imports: set[tuple[str | None, str, str | None]]) -> str:
+    """Import statements laid out as ruff's isort does: standard library, third party, the package itself;
+    in each, ``import x`` before ``from x import y``, modules sorted; names constants, classes, then others."""
+
+    def section(module: str) -> int:
+        if module.startswith("."):
+            return 2
+        return 0 if module.split(".")[0] in sys.stdlib_module_names else 1
+
+    def name_key(name: str):
+        kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+        return kind, name
+
+    sections: list[list[str]] = [[], [], []]
+    for name, alias in sorted({(name, alias) for source, name, alias in imports if source is None}):
+        sections[section(name)].append(f"import {name}" + (f" as {alias}" if alias else ""))
+    by_module: dict[str, list[str]] = {}
+    for source, name, alias in imports:
+        if source is not None:
+            by_module.setdefault(source, []).append(name + (f" as {alias}" if alias else ""))
+    for source in sorted(by_module, key=lambda m: (m.lstrip("."), m)):
+        names = ", ".join(sorted(set(by_module[source]), key=name_key))
+        sections[section(source)].append(f"from {source} import {names}")
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def chapter_number(notebook: Path) -> str:
+    return notebook.stem.split("_")[0].lstrip("0") or notebook.stem
+
+
+def render(module: str, cells_of: dict[str, list[tuple[Path, str]]]) -> str:
+    saved = cells_of[module]
+    chapters = list(dict.fromkeys(notebook for notebook, _ in saved))
+    public = [name for _, code in saved for node in ast.parse(code).body for name in top_level_names(node)
+              if not name.startswith("_")]
+    titles = "; ".join(re.sub(r"^\d+\.\s*", "", title(str(notebook.relative_to(ROOT).with_suffix(""))))
+                       for notebook in chapters)
+    which = "Chapter" if len(chapters) == 1 else "Chapters"
+    numbers = " and ".join(chapter_number(notebook) for notebook in chapters)
+    summary = textwrap.fill(f"{which} {numbers} ({titles}): {', '.join(dict.fromkeys(public))}.", 110)
+    names = ", ".join(notebook.name for notebook in chapters)
+    imports = module_imports(module, cells_of)
+    header = (f'"""{summary}\n\n{GENERATED_BY} from the # @save cells of {names}:\n'
               f'edit the chapter, then run that command. Do not edit this file."""\n\n'
               f"from __future__ import annotations\n\n{imports}")
-    body = "\n\n\n".join(f"# {name}\n{code}" for name, code in cells)
+    body = "\n\n\n".join(f"# {notebook.name}\n{code}" for notebook, code in saved)
     # isort's blank lines after the imports: two before a def or class, else one.
-    first = ast.parse(cells[0][1]).body[0]
+    first = ast.parse(saved[0][1]).body[0]
     gap = "\n\n\n" if isinstance(first, (ast.FunctionDef, ast.ClassDef)) else "\n\n"
     return f"{header}{gap}{body}\n"
+
+
+def top_level_names(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+        node, ast.AnnAssign) else []
+    return [leaf.id for target in targets for leaf in ast.walk(target) if isinstance(leaf, ast.Name)]
 
 
 def code_cell(cell_id: str, source: str) -> dict:
@@ -162,12 +210,12 @@ def code_cell(cell_id: str, source: str) -> dict:
             "outputs": [], "source": [line + "\n" for line in lines[:-1]] + [lines[-1]]}
 
 
-def with_hidden_cells(path: Path) -> str:
+def with_hidden_cells(path: Path, setup: str | None = None) -> str:
     """The notebook's text with the set-up cell first and the peak-memory cell last (added or updated)."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = notebook["cells"]
     prefix = cells[0]["id"].rsplit("-", 1)[0] if cells and "-" in cells[0]["id"] else path.stem[:12]
-    setup = SETUP_CELL.read_text(encoding="utf-8").strip()
+    setup = setup or SETUP_CELL.read_text(encoding="utf-8").strip()
     first = cells[0] if cells else {}
     if first.get("cell_type") == "code" and cell_source(first).startswith(setup.split("\n")[0]):
         cells[0] = code_cell(first["id"], setup)
@@ -193,11 +241,60 @@ def with_memory_rows(page: str, notebooks: list[Path]) -> str:
     return f"{head}{ROWS_START}\n\n{table}\n\n{ROWS_END}{tail}"
 
 
+def package_docstring(cells_of: dict[str, list[tuple[Path, str]]]) -> str:
+    """The package's docstring: which modules the chapters generate (and from which) and which are hand-written."""
+    generated = []
+    for module, saved in cells_of.items():
+        numbers = list(dict.fromkeys(chapter_number(notebook) for notebook, _ in saved))
+        which = "chapter" if len(numbers) == 1 else "chapters"
+        generated.append(f"``{Path(module).stem}`` ({which} {' and '.join(numbers)})")
+    hand = sorted(path.stem for path in (ROOT / "s2sbook").glob("*.py")
+                  if path.name != "__init__.py" and f"s2sbook/{path.name}" not in cells_of)
+    opening = "The book's helper package: the code the chapters teach, importable by later chapters (the d2l pattern)."
+    return f"{opening}\n\n" + textwrap.fill(
+        f"Generated from the chapters' ``# @save`` cells by ``{COMMAND}`` (never edit these by "
+        f"hand): {', '.join(generated)}.", 110) + "\n\n" + textwrap.fill(
+        f"Hand-written: {', '.join(f'``{name}``' for name in hand)}. (This docstring, too, is written by "
+        f"``{COMMAND}``.)", 110)
+
+
+def with_package_docstring(text: str, docstring: str) -> str:
+    """``s2sbook/__init__.py`` with its docstring replaced, the rest as it is."""
+    tree = ast.parse(text)
+    first = tree.body[0] if tree.body else None
+    rest = text.splitlines(keepends=True)
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        rest = rest[first.end_lineno:]
+    return f'"""{docstring}\n"""\n' + "".join(rest)
+
+
+def with_colab_extras(text: str, extras: list[str]) -> str:
+    """The Colab cell with ``EXTRAS`` (what it installs besides the package) set, laid out as ruff formats it."""
+    indent = "    "
+    one_line = f"{indent}EXTRAS = [{', '.join(map(json.dumps, extras))}]"
+    line = one_line if len(one_line) <= 80 else "\n".join(
+        [f"{indent}EXTRAS = [", *(f"{indent * 2}{json.dumps(extra)}," for extra in extras), f"{indent}]"])
+    pattern = re.compile(r"^ *EXTRAS = \[.*?\]$", re.M | re.S)
+    if not pattern.search(text):
+        raise GenerateError(f"{SETUP_CELL.name} lost its line EXTRAS = [...]")
+    return pattern.sub(lambda _: line, text, count=1)
+
+
 def wanted_files() -> dict[Path, str]:
     """Every derived file and the text it must have."""
-    wanted = {ROOT / module: render(module, cells) for module, cells in saved_cells().items()}
+    cells_of = saved_cells()
+    wanted = {ROOT / module: render(module, cells_of) for module in cells_of}
+    init = ROOT / "s2sbook" / "__init__.py"
+    wanted[init] = with_package_docstring(init.read_text(encoding="utf-8"), package_docstring(cells_of))
+    try:
+        extras = colab_extras()
+    except KeyError as error:
+        missing = error.args[0]
+        raise GenerateError(f"a chapter imports {missing}, which Colab lacks: pin it in requirements.txt") from None
+    wanted[SETUP_CELL] = with_colab_extras(SETUP_CELL.read_text(encoding="utf-8"), extras)
+    setup = wanted[SETUP_CELL].strip()
     notebooks = toc_notebooks()
-    wanted |= {path: with_hidden_cells(path) for path in notebooks}
+    wanted |= {path: with_hidden_cells(path, setup) for path in notebooks}
     wanted[EXECUTION_PAGE] = with_memory_rows(EXECUTION_PAGE.read_text(encoding="utf-8"), notebooks)
     return wanted
 
