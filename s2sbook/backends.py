@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
-import sys
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -23,8 +21,10 @@ from .checks import matches_fullmodel, shares_layers
 from .data import prepare
 from .decoding import decode_batch
 from .models import build_training_model, inference_models
-from .timing import EpochTimes, environment, timed
-from .training import RECIPE, compile_model, set_seed
+from .processes import run_python
+from .timing import environment, timed
+from .training import RECIPE
+from .watch import train_briefly
 
 # 10_three_backends.ipynb
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -35,18 +35,8 @@ def run_on(backend, function, **arguments):
     code = (
         f"from s2sbook.backends import {function}\n{function}(**{arguments!r})"
     )
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "KERAS_BACKEND": backend},
-        capture_output=True,
-        text=True,
-    )
-    if process.returncode != 0:
-        raise RuntimeError(
-            f"{function} failed on the {backend} backend:\n"
-            + process.stderr[-3000:]
-        )
-    print(process.stdout, end="")
+    name = f"{function} on the {backend} backend"
+    return run_python(code, backend=backend, name=name, echo=print)
 
 
 # 10_three_backends.ipynb
@@ -62,61 +52,6 @@ def switch_in_process():
         "objects; the book's code sees the backend",
         keras.backend.backend(),
     )
-
-
-# 10_three_backends.ipynb
-class WatchVariable(keras.callbacks.Callback):
-    # Reads the variable it was given, never self.model: on JAX, reading
-    # self.model in a callback makes Keras sync the weights first.
-    def __init__(self, variable):
-        super().__init__()
-        self.variable, self.seen = variable, {}
-
-    def on_train_begin(self, logs=None):
-        self.start = keras.ops.convert_to_numpy(self.variable).copy()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if batch == 0:
-            self.seen["variable after batch 1"] = self.holds()
-            _ = self.model  # what Keras's own callbacks do
-            self.seen["... once a callback reads self.model"] = self.holds()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 0:
-            self.seen["variable after epoch 1"] = self.holds()
-
-    def holds(self):
-        # On JAX, fit keeps the arrays in its own state during an epoch and
-        # empties the variable (its private _value is None) until it syncs.
-        if self.variable._value is None:
-            return "no array (fit holds it)"
-        now = keras.ops.convert_to_numpy(self.variable)
-        return "initial" if np.array_equal(now, self.start) else "updated"
-
-
-def train_briefly(data, recipe, rows, epochs):
-    set_seed(recipe["seed"])
-    fullmodel = build_training_model(
-        len(data.en_vocab),
-        len(data.fr_vocab),
-        recipe["latent_dim"],
-        recipe["embedding_dim"],
-    )
-    compile_model(fullmodel, recipe["learning_rate"])
-    encoder_input_data, decoder_input_data, decoder_target_data = (
-        part[:rows] for part in data.part("train")
-    )
-    times = EpochTimes()
-    watch = WatchVariable(fullmodel.get_layer("decoder_dense").kernel)
-    fullmodel.fit(
-        [encoder_input_data, decoder_input_data],
-        decoder_target_data,
-        batch_size=recipe["batch_size"],
-        epochs=epochs,
-        verbose=0,
-        callbacks=[times, watch],
-    )
-    return fullmodel, times.seconds, watch.seen
 
 
 # 10_three_backends.ipynb
@@ -228,7 +163,7 @@ def on_this_backend(folder, rows, epochs, recipe=None, corpus=None):
     data = prepare(corpus, seed=recipe["seed"])
     # The briefly trained models are gone before the saved one is loaded.
     results = {
-        "environment": environment(),
+        "environment": asdict(environment()),
         **trained_and_proved(data, recipe, rows, epochs),
     }
     translations, per_sentence, probabilities = translate_saved(

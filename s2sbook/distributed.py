@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,142 +23,44 @@ from .checks import matches_fullmodel, shares_layers
 from .data import prepare
 from .decoding import greedy_ids, ids_to_tokens
 from .models import build_training_model, inference_models
-from .notebook import is_tensorflow_log
+from .processes import Command, free_port, run_processes
+from .simulated_devices import WaitForEachStep
 from .text import END, START
 from .timing import EpochTimes
 from .training import EpochLog, compile_model
 
-# 11_distributed.ipynb
-DEVICES_FLAG = "--xla_force_host_platform_device_count"
-# A collective waits for every simulated device. With XLA's shared pool of
-# helper threads (Eigen's) on, we saw a run hang in one, a device never
-# arriving; off, each device computes on its own thread. On a busy machine a
-# device can also lag behind the others past XLA's default of 40 s, and XLA
-# then stops the process: wait longer.
-CPU_FLAGS = (
-    "--xla_cpu_multi_thread_eigen=false "
-    "--xla_cpu_collective_call_terminate_timeout_seconds=300"
-)
-
-
-def jax_environment(devices, process_id=0, processes=1, coordinator=None):
-    # Keras reads KERAS_BACKEND, and XLA its flags, once, when first imported:
-    # they go into a new process's environment, never a running one's.
-    env = {
-        **os.environ,
-        "KERAS_BACKEND": "jax",
-        "JAX_PLATFORMS": "cpu",
-        "XLA_FLAGS": f"{DEVICES_FLAG}={devices} {CPU_FLAGS}",
-        # XLA's compiler allocates and frees much memory: hand it back to
-        # the system at once, which keeps the process's peak lower.
-        "MALLOC_TRIM_THRESHOLD_": "0",
-        # A process stopped for hanging first prints where it was waiting.
-        "PYTHONFAULTHANDLER": "1",
-    }
-    if processes > 1:
-        # What keras.distribution.initialize() reads in each process.
-        env["KERAS_DISTRIBUTION_JOB_ADDRESSES"] = coordinator
-        env["KERAS_DISTRIBUTION_NUM_PROCESSES"] = str(processes)
-        env["KERAS_DISTRIBUTION_PROCESS_ID"] = str(process_id)
-    return env
-
 
 # 11_distributed.ipynb
-# Gloo, JAX's collectives between processes on CPU, logs every connection.
-GLOO_LOG = re.compile(r"^\[Gloo\] ")
-
-
-def free_port():
-    # Process 0 listens on this port seconds after it is chosen, once its
-    # imports are done. The system hands out ports from 32768 up (Linux;
-    # 49152 up on macOS and Windows) to programs that ask for any port: one
-    # below that range is not handed to another program in the meantime.
-    # SystemRandom, because the book seeds Python's random.
-    for port in random.SystemRandom().sample(range(20_000, 32_768), 100):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:  # in use
-                continue
-            return port
-    raise RuntimeError("no free port between 20000 and 32767")
-
-
-def start(job, settings, devices, processes):
-    out, name = Path(settings["out"]), settings["name"]
-    coordinator = f"127.0.0.1:{free_port()}"
-    command = [
-        sys.executable,
-        "-c",
-        "from s2sbook.distributed import main; main()",
-    ]
-    children = []
+def job_commands(job, settings, devices, processes=1, coordinator=None):
+    code = "from s2sbook.distributed import main; main()"
+    commands = []
     for process_id in range(processes):
-        env = jax_environment(devices, process_id, processes, coordinator)
-        with open(out / f"{name}-{process_id}.log", "w") as log:
-            children.append(
-                subprocess.Popen(
-                    [*command, job, json.dumps(settings)],
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    return children
-
-
-def wait(children, timeout):
-    # The processes of one job wait for each other: once one has failed, the
-    # others would wait for it forever, so they are stopped at once.
-    deadline = time.monotonic() + timeout
-    codes = [child.poll() for child in children]
-    while not any(codes) and None in codes and time.monotonic() < deadline:
-        time.sleep(0.2)
-        codes = [child.poll() for child in children]
-    for child in children:
-        if child.poll() is None:
-            # Python's faulthandler (on in jax_environment) prints where the
-            # process was waiting before SIGABRT ends it.
-            child.send_signal(signal.SIGABRT)
-            child.wait()
-    return codes  # None for a process that had not finished
-
-
-def run_jax(job, settings, devices, processes=1, timeout=600):
-    out, name = Path(settings["out"]), settings["name"]
-    codes = wait(start(job, settings, devices, processes), timeout)
-    outputs = [
-        [
-            line
-            for line in (out / f"{name}-{p}.log").read_text().splitlines()
-            if not (GLOO_LOG.match(line) or is_tensorflow_log(line))
-        ]
-        for p in range(processes)
-    ]
-    # The cause: a process that failed, or else those that never finished.
-    failed = [p for p, code in enumerate(codes) if code]
-    failed = failed or [p for p, code in enumerate(codes) if code is None]
-    if failed:
-        raise RuntimeError(
-            "\n".join(
-                f"{name}: process {p} of {processes} "
-                + (
-                    f"had not finished after {timeout} s"
-                    if codes[p] is None
-                    else f"exited with status {codes[p]}"
-                )
-                + "; the end of its output:\n"
-                + "\n".join(outputs[p][-15:])
-                for p in failed
-            )
-        )
-    results = []
-    for process_id, lines in enumerate(outputs):
+        own = {}
         if processes > 1:
-            lines = [f"[process {process_id}] {line}" for line in lines]
-        print("\n".join(lines))
-        result = out / f"{name}-{process_id}.json"
-        results.append(json.loads(result.read_text()))
+            # What keras.distribution.initialize() reads in each process.
+            own = {
+                "KERAS_DISTRIBUTION_JOB_ADDRESSES": coordinator,
+                "KERAS_DISTRIBUTION_NUM_PROCESSES": str(processes),
+                "KERAS_DISTRIBUTION_PROCESS_ID": str(process_id),
+            }
+        args = ["-c", code, job, json.dumps(settings)]
+        commands.append(Command(args, backend="jax", devices=devices, env=own))
+    return commands
+
+
+# 11_distributed.ipynb
+def run_jax(job, settings, devices, processes=1, timeout=600):
+    name = settings["name"]
+    coordinator = f"127.0.0.1:{free_port()}" if processes > 1 else None
+    commands = job_commands(job, settings, devices, processes, coordinator)
+    finished = run_processes(commands, name=name, timeout=timeout)
+    results = []
+    for process_id, run in enumerate(finished):
+        prefix = f"[process {process_id}] " if processes > 1 else ""
+        for line in run.stdout.splitlines():
+            print(prefix + line)
+        report = Path(settings["out"]) / f"{name}-{process_id}.json"
+        results.append(json.loads(report.read_text()))
     return results
 
 
@@ -221,19 +118,6 @@ def spread(array):
 
 
 # 11_distributed.ipynb
-class WaitForEachStep(keras.callbacks.Callback):
-    # JAX hands a training step back before it is computed, so fit can queue
-    # steps ahead. XLA computes each simulated device's share of a step on a
-    # pool with a thread per device (or per core, if there are more), and
-    # lets a device queue at most 32 computations: queuing one more holds a
-    # thread of that pool until one is done. The device that the others wait
-    # for in a collective can then find no thread left, and every device
-    # waits forever (a CI run stopped with 3 of 4 devices waiting). Waiting
-    # for each step keeps the queue one step long.
-    def on_train_batch_end(self, batch, logs=None):
-        jax.block_until_ready(logs)
-
-
 def train(settings):
     process_id, processes = jax.process_index(), jax.process_count()
     data = prepare(settings["corpus"])
@@ -270,16 +154,23 @@ def train(settings):
         ],
     )
     jax.clear_caches()  # the compiled training step is not needed any more
-    # Saving runs collectives (Keras makes a variable while it saves, and
-    # every process must agree on a new variable), so every process saves;
-    # only the first one's file is kept.
-    keep = process_id == 0
+    return fullmodel, data, rows, times.seconds, history.history
+
+
+# 11_distributed.ipynb
+def save_from_every_process(fullmodel, settings):
+    keep = jax.process_index() == 0
     folder = Path(settings["out"] if keep else tempfile.mkdtemp())
     fullmodel.save(folder / f"{settings['name']}.keras")
     if not keep:
         shutil.rmtree(folder)
+    return keep
+
+
+def trained(settings):
+    fullmodel, data, rows, seconds, history = train(settings)
     result = {
-        "process": process_id,
+        "process": jax.process_index(),
         "devices": keras.distribution.get_device_count(),
         "local devices": jax.local_device_count(),
         "rows": len(rows),
@@ -289,12 +180,11 @@ def train(settings):
             "English tokens": data.max_len_en,
             "French tokens": data.max_len_fr,
         },
-        "epoch seconds": times.seconds,
+        "epoch seconds": seconds,
         "history": {
-            key: [float(v) for v in values]
-            for key, values in history.history.items()
+            key: [float(v) for v in values] for key, values in history.items()
         },
-        "kept its saved model": keep,
+        "kept its saved model": save_from_every_process(fullmodel, settings),
     }
     return fullmodel, data, result
 
@@ -322,8 +212,32 @@ def decode_on_devices(
 
 
 # 11_distributed.ipynb
+def saved_models(fullmodel, data, settings):
+    # Models saved by other runs, loaded and decoded here, for comparisons.
+    weights = [keras.ops.convert_to_numpy(w) for w in fullmodel.weights]
+    encoder_input_data = data.part("test")[0]
+    found = {}
+    for name in settings.get("decode_saved", []):
+        path = Path(settings["out"]) / f"{name}.keras"
+        saved = keras.saving.load_model(path, compile=False)
+        found[name] = {
+            "translations": decode_on_devices(
+                *inference_models(saved),
+                encoder_input_data,
+                data.fr_vocab,
+                data.max_decoder_len,
+            ),
+            "largest weight difference": max(
+                float(np.abs(keras.ops.convert_to_numpy(w) - own).max())
+                for w, own in zip(saved.weights, weights)
+            ),
+        }
+    return found
+
+
+# 11_distributed.ipynb
 def train_job(settings):
-    fullmodel, data, result = train(settings)
+    fullmodel, data, result = trained(settings)
     if jax.process_count() > 1:
         return result
     encoder_model, decoder_model = inference_models(fullmodel)
@@ -354,24 +268,7 @@ def train_job(settings):
         data.max_decoder_len,
     )
     result["decode seconds"] = time.perf_counter() - started
-    # Models saved by other runs, loaded and decoded here, for comparisons.
-    weights = [keras.ops.convert_to_numpy(w) for w in fullmodel.weights]
-    result["saved models"] = {}
-    for name in settings.get("decode_saved", []):
-        path = Path(settings["out"]) / f"{name}.keras"
-        saved = keras.saving.load_model(path, compile=False)
-        result["saved models"][name] = {
-            "translations": decode_on_devices(
-                *inference_models(saved),
-                test[0],
-                data.fr_vocab,
-                data.max_decoder_len,
-            ),
-            "largest weight difference": max(
-                float(np.abs(keras.ops.convert_to_numpy(w) - own).max())
-                for w, own in zip(saved.weights, weights)
-            ),
-        }
+    result["saved models"] = saved_models(fullmodel, data, settings)
     return result
 
 

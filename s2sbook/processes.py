@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .budgets import peak_memory_mb
 from .notebook import is_tensorflow_log
 
 DEVICES_FLAG = "--xla_force_host_platform_device_count"  # XLA: this many simulated CPU devices
@@ -86,13 +87,13 @@ def environment(command: Command) -> dict[str, str]:
 @dataclass
 class Finished:
     """What a process left: its exit status (None: it was stopped before it finished), its standard output
-    and error output, and the resident memory of the calling process while it waited (MB; None where the
-    system does not say)."""
+    and error output, and the most resident memory the calling process held while it waited (MB; Linux's
+    VmRSS, sampled as it polled; elsewhere the caller's peak so far, an upper bound)."""
 
     status: int | None
     stdout: str
     stderr: str
-    caller_mb: int | None = None
+    caller_mb: int = 0
 
 
 class ProcessError(RuntimeError):
@@ -201,8 +202,7 @@ def _wait(children, outputs, timeout, echo):
         if done or (deadline is not None and time.monotonic() >= deadline):
             return caller_mb
         time.sleep(POLL_SECONDS)
-        now = _resident_mb()
-        caller_mb = None if now is None or caller_mb is None else max(caller_mb, now)
+        caller_mb = max(caller_mb, _resident_mb())
 
 
 def _stop(child: subprocess.Popen) -> bool:
@@ -219,12 +219,12 @@ def _stop(child: subprocess.Popen) -> bool:
     return True
 
 
-def _resident_mb() -> int | None:
-    """This process's resident memory now (VmRSS, Linux), in MB."""
+def _resident_mb() -> int:
+    """This process's resident memory now (Linux's VmRSS), in MB; elsewhere its peak so far, an upper
+    bound of it."""
     status = Path("/proc/self/status")
-    if not status.is_file():
-        return None
-    for line in status.read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 2**10)  # kB
-    return None
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 2**10)  # kB
+    return peak_memory_mb()

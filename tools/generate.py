@@ -84,12 +84,13 @@ HEADERS = {
     "s2sbook/backends.py": (
         "Chapter 10: the book's model and proof on TensorFlow, JAX and PyTorch, one process per backend;\n"
         "what each backend holds behind a Keras Variable; one .keras file translated on all three.",
-        "import importlib\nimport json\nimport os\nimport subprocess\nimport sys\nimport warnings\n"
+        "import importlib\nimport json\nimport warnings\nfrom dataclasses import asdict\n"
         "from pathlib import Path\n\nimport keras\nimport numpy as np\n\nfrom .budgets import peak_memory_mb\n"
         "from .cache import load_or_train\nfrom .checks import matches_fullmodel, shares_layers\n"
         "from .data import prepare\n"
         "from .decoding import decode_batch\nfrom .models import build_training_model, inference_models\n"
-        "from .timing import EpochTimes, environment, timed\nfrom .training import RECIPE, compile_model, set_seed",
+        "from .processes import run_python\nfrom .timing import environment, timed\nfrom .training import RECIPE\n"
+        "from .watch import train_briefly",
     ),
     "s2sbook/numpy_translator.py": (
         "Chapter 8: the trained weights exported (.npz + JSON, no pickle), and the translator redone in numpy\n"
@@ -100,12 +101,12 @@ HEADERS = {
     "s2sbook/distributed.py": (
         "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
         "with simulated devices; the proof and greedy decoding on the distributed model.",
-        "import json\nimport os\nimport random\nimport re\nimport shutil\nimport signal\nimport socket\n"
-        "import subprocess\nimport sys\nimport tempfile\nimport time\nfrom pathlib import Path\n\n"
+        "import json\nimport os\nimport shutil\nimport sys\nimport tempfile\nimport time\nfrom pathlib import Path\n\n"
         "import jax\nimport keras\nimport numpy as np\n\n"
         "from .budgets import peak_memory_mb\nfrom .checks import matches_fullmodel, shares_layers\n"
         "from .data import prepare\nfrom .decoding import greedy_ids, ids_to_tokens\n"
-        "from .models import build_training_model, inference_models\nfrom .notebook import is_tensorflow_log\n"
+        "from .models import build_training_model, inference_models\n"
+        "from .processes import Command, free_port, run_processes\nfrom .simulated_devices import WaitForEachStep\n"
         "from .text import END, START\nfrom .timing import EpochTimes\nfrom .training import EpochLog, compile_model",
     ),
 }
