@@ -7,7 +7,8 @@ Generated from the chapters' ``# @save`` cells by ``python tools/generate.py`` (
 ``distributed`` (chapter 11).
 
 Hand-written: ``budgets``, ``cache``, ``compiled_steps``, ``data``, ``logs``, ``notebook``, ``outcomes``,
-``plots``, ``timing``, ``translator``. (This docstring, too, is written by ``python tools/generate.py``.)
+``plots``, ``processes``, ``simulated_devices``, ``timing``, ``translator``, ``watch``. (This docstring, too,
+is written by ``python tools/generate.py``.)
 """
 
 import os

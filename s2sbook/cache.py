@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 import types
@@ -37,6 +36,7 @@ import tensorflow as tf
 from filelock import FileLock, Timeout
 
 from . import data as data_module
+from . import processes
 from .data import REPO_ROOT, Dataset, Vocabulary, prepare
 from .models import build_training_model
 from .training import RECIPE, set_seed, train_model
@@ -226,15 +226,9 @@ def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_time
             "a = json.loads(sys.argv[1])\n"
             "build, fit = (getattr(importlib.import_module(m), n) for m, n in (a.pop('build'), a.pop('fit')))\n"
             "load_or_train(build=build, fit=fit, **a)\n")
-    # -u: the child's lines (one per epoch) reach the reader as it prints them, not when it ends.
-    child = subprocess.Popen([sys.executable, "-u", "-c", code, json.dumps(arguments)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    for line in child.stdout:
-        print(line, end="", flush=True)
-    errors = child.stderr.read()
-    if child.wait():
-        raise RuntimeError(f"training model in a new process failed (exit status {child.returncode}); the end of "
-                           f"its error output:\n{errors[-3000:]}")
+    # Its lines (one per epoch) reach the reader as it prints them, not when it ends.
+    processes.run_python(code, json.dumps(arguments), name="load_or_train in a new process",
+                         echo=lambda line: print(line, flush=True))
 
 
 def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model, fit=train_model,

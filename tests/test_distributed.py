@@ -4,8 +4,6 @@
 import re
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,7 @@ import pytest
 from s2sbook import distributed
 from s2sbook.data import REPO_ROOT
 from s2sbook.distributed import process_rows, run_jax
+from s2sbook.processes import DEVICES_FLAG, ProcessError, run_python
 
 SETTINGS = {"seed": 1234, "latent_dim": 16, "embedding_dim": 16, "learning_rate": 3e-3, "global_batch": 32,
             "epochs": 2}
@@ -66,13 +65,6 @@ def test_two_processes_train_one_model_and_only_the_first_keeps_its_file(setting
     assert [path.name for path in Path(settings["out"]).glob("two*.keras")] == ["two.keras"]
 
 
-def test_the_coordinator_port_is_free_and_not_one_the_system_hands_out():
-    port = distributed.free_port()
-    assert 20_000 <= port < 32_768
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))
-
-
 @pytest.fixture
 def taken_port():
     """A port that another program listens on."""
@@ -84,24 +76,17 @@ def taken_port():
 
 def test_a_taken_port_fails_the_job_at_once_instead_of_leaving_a_process_waiting(settings, taken_port, monkeypatch):
     monkeypatch.setattr(distributed, "free_port", lambda: taken_port)
-    with pytest.raises(RuntimeError, match=r"^port: process 0 of 2 exited with status"):
+    with pytest.raises(ProcessError, match=r"^port: process 0 of 2 exited with status"):
         run_jax("train", {**settings, "name": "port"}, devices=2, processes=2, timeout=300)
 
 
-def test_when_one_process_fails_the_others_are_stopped_not_waited_for():
-    fails = [sys.executable, "-c", "import sys; sys.exit(3)"]
-    finishes_later = [sys.executable, "-c", "import time; time.sleep(5)"]
-    children = [subprocess.Popen(fails), subprocess.Popen(finishes_later)]
-    assert distributed.wait(children, timeout=600) == [3, None]
-
-
 def test_a_process_that_does_not_finish_is_stopped_and_shows_where_it_was(settings):
-    with pytest.raises(RuntimeError, match=r"slow: process 0 of 1 had not finished after 1 s(.|\n)*File "):
+    with pytest.raises(ProcessError, match=r"slow: process 0 of 1 had not finished after 1 s(.|\n)*File "):
         run_jax("train", {**settings, "name": "slow"}, devices=1, timeout=1)
 
 
 def test_a_failing_process_is_reported_with_its_output(settings):
-    with pytest.raises(RuntimeError, match=r"broken: process 0 of 1 exited with status 1(.|\n)*No corpus"):
+    with pytest.raises(ProcessError, match=r"broken: process 0 of 1 exited with status 1(.|\n)*No corpus"):
         run_jax("train", {**settings, "corpus": str(Path(settings["out"]) / "missing.tsv"), "name": "broken"},
                 devices=1)
 
@@ -111,7 +96,8 @@ QUEUED_FIT = """
 import sys
 import keras
 import numpy as np
-from s2sbook.distributed import WaitForEachStep, data_parallel
+from s2sbook.distributed import data_parallel
+from s2sbook.simulated_devices import WaitForEachStep
 
 keras.distribution.set_distribution(data_parallel())
 model = keras.Sequential([keras.Input((512,)), keras.layers.Dense(512), keras.layers.Dense(1)])
@@ -120,25 +106,21 @@ x = np.ones((64 * 200, 512), "float32")
 callbacks = [WaitForEachStep()] if sys.argv[1] == "wait" else []
 model.fit(x, x[:, :1], batch_size=64, verbose=0, callbacks=callbacks)
 """
-
-
-def fit_on_four_devices(callbacks):
-    env = distributed.jax_environment(4)
-    # XLA warns about, then stops, a process whose collective has waited 5 s, then 10 s (instead of 20 s, then the
-    # chapter's 300 s).
-    env["XLA_FLAGS"] = re.sub(r"terminate_timeout_seconds=\d+", "terminate_timeout_seconds=10", env["XLA_FLAGS"]) + (
-        " --xla_cpu_collective_call_warn_stuck_timeout_seconds=5")
-    return subprocess.run([sys.executable, "-c", QUEUED_FIT, callbacks], env=env, capture_output=True, text=True,
-                          timeout=300)
+# Eigen's shared pool of helper threads off (each device computes on threads of its own), and XLA warns about,
+# then stops, a process whose collective has waited 5 s, then 10 s (instead of its defaults, 20 s and 40 s).
+STRICT = (f"{DEVICES_FLAG}=4 --xla_cpu_multi_thread_eigen=false --xla_cpu_collective_call_warn_stuck_timeout_seconds=5 "
+          "--xla_cpu_collective_call_terminate_timeout_seconds=10")
 
 
 def test_fit_left_to_queue_steps_ahead_leaves_the_simulated_devices_waiting_for_one_that_never_comes():
     """What WaitForEachStep (in train) prevents: XLA's own message, then XLA stops the process."""
-    done = fit_on_four_devices("none")
-    assert done.returncode == -signal.SIGABRT
-    assert re.search(r"Expected 4 threads to join the rendezvous, but only [0-3] of them arrived on time", done.stderr)
+    with pytest.raises(ProcessError) as raised:
+        run_python(QUEUED_FIT, "none", devices=4, env={"XLA_FLAGS": STRICT}, timeout=300)
+    stopped = raised.value.finished[0]
+    assert stopped.status == -signal.SIGABRT
+    assert re.search(r"Expected 4 threads to join the rendezvous, but only [0-3] of them arrived on time",
+                     stopped.stderr)
 
 
 def test_waiting_for_each_step_lets_the_same_fit_finish():
-    done = fit_on_four_devices("wait")
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert run_python(QUEUED_FIT, "wait", devices=4, env={"XLA_FLAGS": STRICT}, timeout=300).status == 0

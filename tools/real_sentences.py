@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+from s2sbook import processes
 
 RESULT = "RESULT "  # the line a seed's process prints its figures on
 PROGRESS = ("epoch", "Training model", "Trained model", "Loaded model")  # load_or_train's and EpochLog's lines
@@ -78,20 +78,22 @@ def main(argv=None) -> int:
           f"seeds {', '.join(map(str, args.seeds))}", flush=True)
     results = []
     for seed in args.seeds:
-        command = [sys.executable, __file__, "--one", str(seed), *(["--full"] if args.full else [])]
-        # The seed's own lines (training or loading, one per epoch) are shown as they come: a full run is long.
-        unbuffered = {**os.environ, "PYTHONUNBUFFERED": "1"}  # each epoch's line when it is printed
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env=unbuffered) as run:
-            found, loaded = [], False
-            for line in run.stdout:
-                if line.startswith(RESULT):
-                    found.append(line)
-                elif line.startswith(PROGRESS):  # not TensorFlow's start-up log
-                    loaded |= line.startswith("Loaded model")
-                    print(f"  seed {seed}: {line.rstrip()}", flush=True)
-        if run.returncode or not found:
-            print(f"seed {seed} failed (exit status {run.returncode})", file=sys.stderr)
+        def progress(_, line, seed=seed):
+            # The seed's own lines (training or loading, one per epoch) are shown as they come: a full run is
+            # long. Only load_or_train's and EpochLog's lines: TensorFlow's start-up log is in the error output.
+            if line.startswith(PROGRESS):
+                print(f"  seed {seed}: {line}", flush=True)
+
+        command = processes.Command([__file__, "--one", str(seed), *(["--full"] if args.full else [])])
+        try:
+            lines = processes.run_processes([command], name=f"seed {seed}", echo=progress)[0].stdout.splitlines()
+        except processes.ProcessError as error:
+            print(error, file=sys.stderr)
+            return 1
+        found = [line for line in lines if line.startswith(RESULT)]
+        loaded = any(line.startswith("Loaded model") for line in lines)
+        if not found:
+            print(f"seed {seed} printed no result", file=sys.stderr)
             return 1
         result = json.loads(found[0][len(RESULT):])
         result["cached"] = loaded
