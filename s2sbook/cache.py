@@ -8,8 +8,9 @@ book they reach), the recipe, the corpus bytes and the library versions. So a re
 chapter 2's code, or passes another build function, gets a model of their own, never a stale one.
 
 The cache heals rather than refuses, because everything in it can be made again: a model folder that
-is incomplete (no ``meta.json``, a missing file), whose files are not what was saved (``meta.json``
-holds their SHA-256) or whose model does not load is moved aside to ``broken-model-KEY-TIME`` (kept
+is incomplete (no ``manifest.json``, a missing file), whose files are not what was saved (the manifest
+holds their SHA-256; ``s2sbook.folders`` writes and checks it, as for a saved translator) or whose model
+does not load is moved aside to ``broken-model-KEY-TIME`` (kept
 for a look, never read again) and the model is trained again, with a message saying so. Scratch
 folders left by a killed save are removed. Only a lock held by a live process for longer than
 ``lock_timeout`` stops a run, with a message saying which lock and what to do.
@@ -23,7 +24,6 @@ import inspect
 import json
 import os
 import re
-import shutil
 import sys
 import time
 import types
@@ -33,16 +33,16 @@ from pathlib import Path
 
 import keras
 import tensorflow as tf
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from . import data as data_module
-from . import processes
+from . import folders, processes
 from .data import REPO_ROOT, Dataset, Vocabulary, prepare
 from .models import build_training_model
 from .training import RECIPE, set_seed, train_model
 
 CACHE_ENV = "S2S_CACHE"
-MODEL_FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "history.json")  # meta.json vouches for them
+MODEL_FILES = ("fullmodel.keras", "en_vocab.json", "fr_vocab.json", "history.json")  # the manifest vouches for them
 # What reading a damaged model folder raises (json's and Unicode's errors are ValueErrors); anything
 # else is a bug, and is not taken for damage.
 DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
@@ -71,6 +71,16 @@ def _names(code: types.CodeType) -> set[str]:
     return names
 
 
+def _class_member_code(value) -> list:
+    """The functions behind a class attribute: a method, a classmethod or staticmethod, a property's
+    getter, setter and deleter (``Vocabulary.build`` and ``Vocabulary.unk`` are code that runs too)."""
+    if isinstance(value, (classmethod, staticmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        return [f for f in (value.fget, value.fset, value.fdel) if f is not None]
+    return [value] if inspect.isfunction(value) else []
+
+
 def code_fingerprint(*objects) -> str:
     """A hash of the source of ``objects`` and of the book's functions, classes and plain constants that
     they reach through their global names, recursively. Formatting is part of the source; so are
@@ -83,7 +93,13 @@ def code_fingerprint(*objects) -> str:
         seen.add(id(obj))
         if isinstance(obj, type):  # a class: its methods (a notebook's class has no source file of its own)
             digest.update(f"class {obj.__qualname__}({[b.__qualname__ for b in obj.__bases__]})".encode())
-            todo += [v for _, v in sorted(vars(obj).items()) if inspect.isfunction(v)]
+            for name, value in sorted(vars(obj).items()):
+                if name.startswith("__") and name.endswith("__"):  # Python's own (__dict__, __doc__, ...)
+                    continue
+                digest.update(f"{name}:".encode())
+                todo += _class_member_code(value)
+                if isinstance(value, PLAIN_VALUES) and not callable(value):  # a class constant
+                    digest.update(repr(value).encode())
             continue
         function = inspect.unwrap(obj)
         if not hasattr(function, "__code__"):  # a callable object (functools.partial, ...): its repr is all we know
@@ -108,7 +124,7 @@ def code_fingerprint(*objects) -> str:
 
 
 def cache_key(corpus_file: Path, recipe: dict, build, fit) -> str:
-    digest = hashlib.sha256(Path(corpus_file).read_bytes())
+    digest = hashlib.sha256(folders.sha256(Path(corpus_file)).encode())
     digest.update(json.dumps(recipe, sort_keys=True).encode())
     digest.update(code_fingerprint(build, fit, prepare).encode())
     digest.update(f"python {sys.version_info[:2]} keras {keras.__version__} tf {tf.__version__}".encode())
@@ -126,29 +142,6 @@ class Trained:
     meta: dict
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _damage(directory: Path) -> str | None:
-    """What is wrong with a cached model folder, or None. ``meta.json`` is written last, so without it
-    the folder was never finished; with it, every file must be there and be the bytes that were saved."""
-    if not (directory / "meta.json").is_file():
-        return "it has no meta.json, so its save never finished"
-    try:
-        meta = json.loads((directory / "meta.json").read_text())
-        hashes = meta.get("files", {})  # older caches recorded no hashes; loading them still checks a lot
-    except DAMAGE_ERRORS as error:
-        return f"its meta.json does not read ({error})"
-    missing = [name for name in MODEL_FILES if not (directory / name).is_file()]
-    if missing:
-        return f"it has no {', '.join(missing)}"
-    changed = [name for name, digest in hashes.items() if _sha256(directory / name) != digest]
-    if changed:
-        return f"{', '.join(changed)} changed since the save (SHA-256 differs from meta.json)"
-    return None
-
-
 class CorpusMismatchError(ValueError):
     """Intact cached vocabularies that differ from the corpus's: a key that missed a change, not damage."""
 
@@ -160,59 +153,19 @@ def _load(directory: Path, data: Dataset) -> Trained:
                                       "retrain.")
     fullmodel = keras.models.load_model(directory / "fullmodel.keras", compile=False)
     history = json.loads((directory / "history.json").read_text())
-    meta = json.loads((directory / "meta.json").read_text())
-    return Trained(fullmodel, data, history, directory, meta)
-
-
-def _move_aside(directory: Path) -> Path:
-    aside = directory.parent / f"broken-{directory.name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    os.replace(directory, aside)
-    return aside
-
-
-def _scratch_prefix(directory: Path) -> str:
-    return f".tmp-{directory.name}-"
-
-
-def _remove_stale_scratch(directory: Path) -> list[Path]:
-    """Remove scratch folders of saves that died: this key's, all of them (only the lock holder, which
-    is this process, saves it), and any other key's whose process no longer runs."""
-    removed = []
-    for scratch in directory.parent.glob(".tmp-model-*"):
-        pid = scratch.name.rpartition("-")[2]
-        mine = scratch.name.startswith(_scratch_prefix(directory))
-        if mine or (pid.isdigit() and not _alive(int(pid))):
-            shutil.rmtree(scratch, ignore_errors=True)
-            removed.append(scratch)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
+    return Trained(fullmodel, data, history, directory, folders.read_manifest(directory))
 
 
 def _save(directory: Path, fullmodel: keras.Model, data: Dataset, history: dict, meta: dict) -> None:
-    """Write everything into a scratch folder, then rename it into place in one atomic step: a crash
-    half-way leaves no folder that a later call would take for a trained model."""
-    scratch = directory.parent / f"{_scratch_prefix(directory)}{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    try:
+    """Everything into a scratch folder, then renamed into place in one step (the caller holds the key's
+    lock): a crash half-way leaves no folder that a later call would take for a trained model."""
+    def write_files(scratch: Path) -> None:
         fullmodel.save(scratch / "fullmodel.keras")
         data.en_vocab.save(scratch / "en_vocab.json")
         data.fr_vocab.save(scratch / "fr_vocab.json")
         (scratch / "history.json").write_text(json.dumps(history))
-        meta["files"] = {name: _sha256(scratch / name) for name in MODEL_FILES}
-        (scratch / "meta.json").write_text(json.dumps(meta, indent=1))
-        os.replace(scratch, directory)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+    folders.write(directory, write_files, MODEL_FILES, meta, locked=True)
 
 
 def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_timeout: float,
@@ -249,9 +202,9 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     root.mkdir(parents=True, exist_ok=True)
     directory = root / f"model-{key}"
     importable = all(f.__module__.startswith("s2sbook.") for f in (build, fit))
-    if new_process and importable and not (directory.exists() and _damage(directory) is None):
+    if new_process and importable and not (directory.exists() and folders.problem(directory, MODEL_FILES) is None):
         _train_in_new_process(recipe, corpus_file, build, fit, lock_timeout, on_error)
-    lock = FileLock(root / f"model-{key}.lock")
+    lock = folders.lock(root / f"model-{key}.lock")
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -266,12 +219,12 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
                 "or a python process using this cache folder), then run again; "
                 "load_or_train(lock_timeout=...) waits longer.") from None
     try:
-        removed = _remove_stale_scratch(directory)
+        removed = folders.remove_stale_scratch(directory, "model-*")
         if removed:
             print(f"Removed {len(removed)} scratch folder(s) of saves that did not finish: "
                   f"{', '.join(p.name for p in removed)}.")
         if directory.exists():
-            problem = _damage(directory)
+            problem = folders.problem(directory, MODEL_FILES)
             if problem is None:
                 try:
                     trained = _load(directory, data)
@@ -283,7 +236,7 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
                 print(f"Loaded model {key} ({build.__name__}) from the cache; "
                       f"an earlier run trained it in {trained.meta['train_seconds']:.0f} s.")
                 return trained
-            aside = _move_aside(directory)
+            aside = folders.move_aside(directory)
             print(f"The cached model {key} is damaged: {problem}. Moved it to {aside} (delete it when you "
                   "like) and training the model again.")
         print(f"Training model {key} ({build.__name__}): nothing in the cache was trained with this code, "

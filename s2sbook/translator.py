@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import hashlib
 import json
 import os
 import sys
@@ -41,15 +40,24 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from . import folders
 from .data import WORD, Dataset, Vocabulary, encode_source, shorten
 from .decoding import decode_batch
 from .models import build_training_model, inference_models
 from .text import END, START, detokenize
 
 MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE = "fullmodel.keras", "en_vocab.json", "fr_vocab.json"
-LIMITS_FILE, MANIFEST_FILE = "limits.json", "manifest.json"
+LIMITS_FILE, MANIFEST_FILE = "limits.json", folders.MANIFEST
 SAVED_FILES = (MODEL_FILE, EN_VOCAB_FILE, FR_VOCAB_FILE, LIMITS_FILE)  # the files the manifest vouches for
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = folders.FORMAT
+# The most tokens a limit may be: decoding holds a (sentences x max_decoder_len) array of ids and steps that
+# often, so a forged limits.json of 10**9 would ask for gigabytes. The longest sentence of either corpus has
+# under 100 tokens.
+MAX_TOKENS = 1000
+# The layers of build_training_model's model: a model file that names any other class is not one of the
+# book's, and is refused before Keras builds anything from it.
+BOOK_LAYERS = {"InputLayer", "Embedding", "LSTM", "Dense"}
+PYTHON_CODE = ("Lambda", "__lambda__", "function")  # how a .keras file carries Python code
 SAVE_HINT = "Save a translator with Translator.save(folder) (chapter 5), or point at a folder that holds one."
 TOGETHER_HINT = ("A model and its vocabularies only work together if they were saved together: save them again "
                  "with Translator.save(folder), or copy the whole folder again.")
@@ -122,20 +130,18 @@ class Translator:
         return cls(fullmodel, data.en_vocab, data.fr_vocab, data.max_len_en, data.max_decoder_len)
 
     def save(self, folder: str | os.PathLike) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        # The manifest goes first (removed) and last (written): a save that dies half-way leaves a
-        # folder that load refuses, never one whose files come from two saves.
-        (folder / MANIFEST_FILE).unlink(missing_ok=True)
-        self.fullmodel.save(folder / MODEL_FILE)
-        self.en_vocab.save(folder / EN_VOCAB_FILE)
-        self.fr_vocab.save(folder / FR_VOCAB_FILE)
-        limits = {"max_len_en": self.max_len_en, "max_decoder_len": self.max_decoder_len}
-        (folder / LIMITS_FILE).write_text(json.dumps(limits, indent=1))
-        manifest = {"format": MANIFEST_FORMAT, "files": {name: _sha256(folder / name) for name in SAVED_FILES},
-                    "architecture": architecture(self.fullmodel)}
-        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
-        return folder
+        """Write the folder whole (``s2sbook.folders.write``): the files go into a scratch folder and then
+        into place, the manifest last, under a lock. A save that dies half-way leaves a folder that load
+        refuses, and two saves at once leave one of them, never a folder whose files come from both."""
+        def write_files(scratch: Path) -> None:
+            self.fullmodel.save(scratch / MODEL_FILE)
+            self.en_vocab.save(scratch / EN_VOCAB_FILE)
+            self.fr_vocab.save(scratch / FR_VOCAB_FILE)
+            limits = {"max_len_en": self.max_len_en, "max_decoder_len": self.max_decoder_len}
+            (scratch / LIMITS_FILE).write_text(json.dumps(limits, indent=1))
+
+        folders.write(folder, write_files, SAVED_FILES, {"architecture": architecture(self.fullmodel)})
+        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> Translator:
@@ -153,12 +159,14 @@ class Translator:
                 "you trust and save them again with Translator.save(folder).")
         if missing:
             raise FileNotFoundError(f"{folder} has no {', '.join(missing)}. {SAVE_HINT}")
-        manifest = _read_manifest(folder / MANIFEST_FILE)
+        for name in (MANIFEST_FILE, *SAVED_FILES):
+            _readable(folder / name)
+        manifest = _read_manifest(folder)
         limits = _read_limits(folder / LIMITS_FILE)
         en_vocab, fr_vocab = Vocabulary.load(folder / EN_VOCAB_FILE), Vocabulary.load(folder / FR_VOCAB_FILE)
         if not zipfile.is_zipfile(folder / MODEL_FILE):
             raise ValueError(_corrupt(folder / MODEL_FILE))
-        changed = [name for name in SAVED_FILES if _sha256(folder / name) != manifest["files"][name]]
+        changed = folders.changed(folder, manifest)
         if changed:
             raise ValueError(
                 f"{folder}: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} not what Translator.save "
@@ -256,15 +264,25 @@ def _expected_architecture(fullmodel: keras.Model) -> list[list]:
     return architecture(reference)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _limit(name: str, value) -> int:
     # bool is an int to Python, and a float limit would be cut silently by range(): both are refused.
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    if value > MAX_TOKENS:
+        raise ValueError(f"{name} is {value}, more tokens than a translator decodes (at most {MAX_TOKENS}; the "
+                         "limits Translator.save writes are the longest training sentences)")
     return int(value)
+
+
+def _readable(path: Path) -> None:
+    """Open the file, so that one it may not read is named for that, not called corrupt."""
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise PermissionError(f"{path} cannot be read: permission denied (the file is intact or not, this "
+                              "process may not open it). Give it read permission (chmod u+r), or run as its "
+                              "owner.") from None
 
 
 def _read_json(path: Path, what: str):
@@ -285,9 +303,13 @@ def _read_limits(path: Path) -> dict:
         raise ValueError(f"{path}: {error}. {SAVE_HINT}") from None
 
 
-def _read_manifest(path: Path) -> dict:
-    manifest = _read_json(path, "a manifest")
-    if (not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST_FILE
+    try:
+        manifest = folders.read_manifest(folder)
+    except ValueError as error:
+        raise ValueError(f"{error}, so it is not a manifest. {SAVE_HINT}") from None
+    if (manifest.get("format") != MANIFEST_FORMAT
             or not isinstance(manifest.get("files"), dict) or set(manifest["files"]) != set(SAVED_FILES)
             or not isinstance(manifest.get("architecture"), list)):
         raise ValueError(f"{path} is not a manifest written by Translator.save (format {MANIFEST_FORMAT}, the "
@@ -302,13 +324,58 @@ def _corrupt(path: Path) -> str:
             "Translator.save(), or copy the file again.")
 
 
+def _python_code(path: Path) -> str:
+    return (f"{path} contains Python code (a Lambda layer or a function), so it was refused: loading it would "
+            "run that code, and a folder's manifest proves only that its files belong together, not who wrote "
+            "them. The book's models never hold Python code: use a folder written by Translator.save from a "
+            "model you trained, never one from a source you do not trust.")
+
+
+def _check_config(path: Path) -> None:
+    """Refuse, before Keras builds anything, a model file whose config names Python code or a layer
+    that build_training_model does not use."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        # Keras's own layers; its operations (the padding mask's NotEqual) are layers of keras.src.ops.
+        classes = {layer["class_name"] for layer in config["config"]["layers"] if layer["module"] == "keras.layers"}
+    except (KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{_corrupt(path)} ({type(error).__name__}: {str(error)[:200]})") from None
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("class_name") in PYTHON_CODE or "function" in node:
+                raise ValueError(_python_code(path))
+            module = node.get("module")
+            if isinstance(module, str) and module.split(".")[0] != "keras":
+                raise ValueError(
+                    f"{path} names code from outside Keras ({module}.{node.get('class_name')}), so it was refused: "
+                    "loading it would import and run that code. The book's models use only Keras's own layers: "
+                    "use a folder written by Translator.save from a model you trained.")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config["config"])  # the model; its compile_config (the book's own metric) is not read: compile=False
+    foreign = sorted(classes - BOOK_LAYERS)
+    if foreign:
+        raise ValueError(f"{path} is not the classic encoder-decoder of build_training_model (it holds layers "
+                         f"that model has not: {', '.join(foreign)}). Translator decodes only that model; chapter "
+                         "7's attention model decodes with greedy_with_attention.")
+
+
 def _load_model(path: Path) -> keras.Model:
     if not zipfile.is_zipfile(path):
         raise ValueError(_corrupt(path))
+    _check_config(path)
     try:
         return keras.models.load_model(path, compile=False)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{_corrupt(path)} Keras said: {error}") from error
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as error:
+        if "safe_mode" in str(error):  # Keras's way out of its safe mode is never the fix here
+            raise ValueError(_python_code(path)) from None
+        raise ValueError(f"{_corrupt(path)} Keras said: {type(error).__name__}: {str(error)[:300]}") from None
 
 
 def read_sentences(raw: bytes, name: str, encoding: str | None = None) -> list[str]:
@@ -335,6 +402,10 @@ def read_sentences(raw: bytes, name: str, encoding: str | None = None) -> list[s
         raise ValueError(f"{name}: line {line} is not {encoding or 'UTF-8'} (bytes {raw[error.start:error.end]!r}); "
                          "if it is latin-1 or Windows-1252, pass --encoding latin-1 (or cp1252), or save the "
                          "file as UTF-8.") from None
+    if "\r" in text.rstrip("\r") and "\n" not in text:
+        raise ValueError(f"{name}: line 1 holds carriage returns (CR) and the file no line feed: its lines end the "
+                         "old Mac way (CR only), so it reads as one line. Convert it to one sentence per line "
+                         f"(tr '\\r' '\\n' < {name} > fixed.txt) and pass that file.")
     # A BOM read through an explicit --encoding utf-8 would be a first "word" of '\ufeff'.
     lines = [line.rstrip("\r") for line in text.removeprefix("\ufeff").split("\n")]
     return lines[:-1] if lines and lines[-1] == "" else lines
@@ -356,8 +427,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.input:
             name = "standard input" if args.input == "-" else args.input
             raw = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()
-            labelled += [(f"{name} line {i}", s)
-                         for i, s in enumerate(read_sentences(raw, name, args.encoding), start=1)]
+            lines = read_sentences(raw, name, args.encoding)
+            if not lines:
+                raise ValueError(f"{name} holds no sentences (it is {'only a byte-order mark' if raw else 'empty'}): "
+                                 "write one English sentence per line, or give them as arguments.")
+            labelled += [(f"{name} line {i}", s) for i, s in enumerate(lines, start=1)]
         if not labelled:
             parser.error("give sentences to translate, or --input FILE")
         translator = Translator.load(args.folder)

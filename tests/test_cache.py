@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from filelock import FileLock
 from tiny import RECIPE, write_corpus
 
-from s2sbook import cache, data, models, training
+from s2sbook import cache, data, models, text, training
 
 
 def weights(trained):
@@ -37,7 +38,7 @@ def test_train_once_then_load_the_same_weights(tmp_path, monkeypatch, capsys):
     # model would save its optimizer's variables too, which chapter 5's tour of the file does not expect).
     assert not first.fullmodel.compiled and not second.fullmodel.compiled
     assert sorted(p.name for p in first.directory.iterdir()) == [
-        "en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "meta.json"]
+        "en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "manifest.json"]
     assert not list((tmp_path / "cache").glob(".tmp-*"))
 
 
@@ -104,6 +105,64 @@ def test_cache_key_follows_the_code_that_runs(tmp_path):
     assert key(corpus, fit=compiled_function(cell.format(width=1, factor=1), "fit")) in keys
 
 
+def cell(source: str, name: str):
+    """``compiled_function`` for a replacement of the book's code: a notebook cell's edit of it."""
+    return compiled_function(source, name)
+
+
+# Each edit of the code that prepares the data, as a reader or contributor would make it.
+PREPARATION_EDITS = {
+    "a function of the corpus reader": (data, "read_corpus", lambda: cell(
+        "def read_corpus(path=None, on_error=None):\n    return None", "read_corpus")),
+    "the tokeniser": (data, "tokenize", lambda: cell("def tokenize(text):\n    return text.split()", "tokenize")),
+    "the arrays code": (data, "make_arrays", lambda: cell("def make_arrays(*args):\n    return args", "make_arrays")),
+    "a constant of the reader (SENTENCE_END)": (data, "SENTENCE_END", lambda: frozenset(".!?")),
+    "a constant of a classmethod and a property (data.UNK)": (data, "UNK", lambda: "<unknown>"),
+    "a pattern of the tokeniser (TOKEN_RE)": (text, "TOKEN_RE", lambda: re.compile(r"\w+|[^\w\s]")),
+    "a classmethod (Vocabulary.build)": (data.Vocabulary, "build", lambda: classmethod(cell(
+        "def build(cls, sentences, language, specials=(), min_count=None):\n    return None", "build"))),
+    "a property (Vocabulary.unk)": (data.Vocabulary, "unk", lambda: property(cell(
+        "def unk(self):\n    return 1", "unk"))),
+    "a property of the dataset (Dataset.max_decoder_len)": (data.Dataset, "max_decoder_len", lambda: property(cell(
+        "def max_decoder_len(self):\n    return self.max_len_fr + 2", "max_decoder_len"))),
+}
+
+
+@pytest.mark.parametrize("edit", PREPARATION_EDITS)
+def test_cache_key_follows_the_preparation_code(tmp_path, monkeypatch, edit):
+    corpus = write_corpus(tmp_path)
+    before = key(corpus)
+    owner, name, replacement = PREPARATION_EDITS[edit]
+    monkeypatch.setattr(owner, name, replacement())
+    assert key(corpus) != before
+    monkeypatch.undo()
+    assert key(corpus) == before  # the edit undone, the key is the old one: the key is the code, nothing else
+
+
+@pytest.mark.parametrize("change", ["class constant", "staticmethod", "classmethod", "property"])
+def test_cache_key_follows_every_kind_of_member_of_a_cell_class(tmp_path, change):
+    corpus = write_corpus(tmp_path)
+    source = """
+        class Prep:
+            LIMIT = {limit}
+            @staticmethod
+            def clean(x):
+                return x{clean}
+            @classmethod
+            def make(cls):
+                return cls.LIMIT{make}
+            @property
+            def size(self):
+                return {size}
+        def fit(fullmodel, data, recipe):
+            return Prep"""
+    plain = {"limit": 1, "clean": "", "make": "", "size": 1}
+    edited = {**plain, **{"class constant": {"limit": 2}, "staticmethod": {"clean": ".strip()"},
+                          "classmethod": {"make": " + 1"}, "property": {"size": 2}}[change]}
+    keys = [key(corpus, fit=compiled_function(source.format(**values), "fit")) for values in (plain, edited, plain)]
+    assert keys[0] != keys[1] and keys[0] == keys[2]
+
+
 def test_two_build_functions_on_one_warm_cache_give_two_models(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     corpus = write_corpus(tmp_path)
@@ -137,7 +196,7 @@ def test_two_processes_at_once_train_only_once(tmp_path):
     waited = sum("Another process is training model" in out for out, _ in outputs)
     trained_dirs = {json.loads(out.strip().splitlines()[-1])["dir"] for out, _ in outputs}
     assert waited == 1 and len(trained_dirs) == 1
-    assert len(list((tmp_path / "cache").glob("model-*/meta.json"))) == 1
+    assert len(list((tmp_path / "cache").glob("model-*/manifest.json"))) == 1
 
 
 def test_an_intact_vocabulary_that_does_not_match_the_corpus_is_refused(tmp_path, monkeypatch):
@@ -149,9 +208,9 @@ def test_an_intact_vocabulary_that_does_not_match_the_corpus_is_refused(tmp_path
     vocab = json.loads((trained.directory / "fr_vocab.json").read_text())
     vocab["tokens"].append("intrus")
     (trained.directory / "fr_vocab.json").write_text(json.dumps(vocab))
-    meta = json.loads((trained.directory / "meta.json").read_text())
+    meta = json.loads((trained.directory / "manifest.json").read_text())
     meta["files"]["fr_vocab.json"] = hashlib.sha256((trained.directory / "fr_vocab.json").read_bytes()).hexdigest()
-    (trained.directory / "meta.json").write_text(json.dumps(meta))
+    (trained.directory / "manifest.json").write_text(json.dumps(meta))
     with pytest.raises(cache.CorpusMismatchError, match="delete .* to retrain"):
         cache.load_or_train(RECIPE, corpus=corpus)
     assert np.isfinite(trained.history["loss"]).all()
@@ -201,11 +260,11 @@ def damage_edit_vocabulary(directory):
 
 
 @pytest.mark.parametrize("damage, problem", [
-    (damage_remove("meta.json"), "it has no meta.json, so its save never finished"),
+    (damage_remove("manifest.json"), "it has no manifest.json, so its save never finished"),
     (damage_remove("history.json"), "it has no history.json"),
     (damage_truncate, "fullmodel.keras changed since the save"),
     (damage_edit_vocabulary, "fr_vocab.json changed since the save"),
-], ids=["no meta.json", "no history.json", "truncated model", "edited vocabulary"])
+], ids=["no manifest.json", "no history.json", "truncated model", "edited vocabulary"])
 def test_a_damaged_cached_model_is_moved_aside_and_trained_again(warm_cache, tmp_path, monkeypatch, capsys, damage,
                                                                 problem):
     corpus, first = warm_cache
@@ -223,15 +282,16 @@ def test_a_damaged_cached_model_is_moved_aside_and_trained_again(warm_cache, tmp
     assert "Loaded model" in capsys.readouterr().out and again.directory == healed.directory
 
 
-def test_a_model_file_keras_cannot_read_is_damage_even_without_hashes(warm_cache, tmp_path, monkeypatch, capsys):
-    # A cache written before meta.json recorded hashes is still checked by loading it.
+def test_a_model_file_keras_cannot_read_is_damage_even_when_the_manifest_vouches_for_it(warm_cache, tmp_path,
+                                                                                        monkeypatch, capsys):
+    # The hashes say the files are what was saved; loading is checked all the same.
     corpus, first = warm_cache
     directory = shutil.copytree(first.directory, tmp_path / "cache" / first.directory.name)
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
-    meta = json.loads((directory / "meta.json").read_text())
-    del meta["files"]
-    (directory / "meta.json").write_text(json.dumps(meta))
     damage_truncate(directory)
+    meta = json.loads((directory / "manifest.json").read_text())
+    meta["files"]["fullmodel.keras"] = hashlib.sha256((directory / "fullmodel.keras").read_bytes()).hexdigest()
+    (directory / "manifest.json").write_text(json.dumps(meta))
     cache.load_or_train(RECIPE, corpus=corpus)
     assert "is damaged: it does not load (ValueError: " in capsys.readouterr().out
 
@@ -261,7 +321,7 @@ def test_a_run_killed_during_training_leaves_nothing_in_the_way(tmp_path, monkey
     run_killed(tmp_path, corpus, "training")
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     trained = cache.load_or_train(RECIPE, corpus=corpus, lock_timeout=5)  # the dead process's lock is free
-    assert "Trained model" in capsys.readouterr().out and (trained.directory / "meta.json").is_file()
+    assert "Trained model" in capsys.readouterr().out and (trained.directory / "manifest.json").is_file()
 
 
 def test_a_run_killed_during_the_save_leaves_a_scratch_folder_that_the_next_run_removes(tmp_path, monkeypatch,
@@ -280,7 +340,7 @@ def test_a_run_killed_during_the_save_leaves_a_scratch_folder_that_the_next_run_
     out = capsys.readouterr().out
     assert "Removed 2 scratch folder(s) of saves that did not finish" in out and "Trained model" in out
     assert not scratch.exists() and not dead_other.exists() and live_other.exists()
-    assert (trained.directory / "meta.json").is_file()
+    assert (trained.directory / "manifest.json").is_file()
 
 
 def test_a_lock_held_too_long_says_which_lock_and_what_to_do(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -399,3 +400,149 @@ def test_every_item_is_translated_or_has_a_documented_error(tiny, biased, batch,
         assert any(r.error for r in results)
     else:
         assert [r.french for r in raised] == [r.french for r in results] and not any(r.error for r in results)
+
+
+# Saves that cannot interleave.
+RACE = """
+import sys, time
+from pathlib import Path
+from s2sbook.translator import Translator
+
+source, target, ready, other = sys.argv[1:]
+translator = Translator.load(source)
+Path(ready).touch()
+while not Path(other).exists():  # both processes start saving together, whenever each got here
+    time.sleep(0.001)
+for _ in range(6):
+    translator.save(target)
+"""
+
+
+def same_translator(a, b) -> bool:
+    return (a.en_vocab, a.fr_vocab, a.max_len_en, a.max_decoder_len) == (
+        b.en_vocab, b.fr_vocab, b.max_len_en, b.max_decoder_len) and all(
+        np.array_equal(x, y) for x, y in itertools.zip_longest(a.fullmodel.get_weights(), b.fullmodel.get_weights(),
+                                                              fillvalue=np.zeros(0)))
+
+
+def test_two_processes_saving_into_one_folder_at_once_leave_exactly_one_of_their_saves(saved, other_saved, tmp_path):
+    target, ready = tmp_path / "shared", [tmp_path / "ready-0", tmp_path / "ready-1"]
+    processes = [subprocess.Popen([sys.executable, "-c", RACE, str(source), str(target), str(mine), str(theirs)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for source, mine, theirs in ((saved, *ready), (other_saved, *ready[::-1]))]
+    errors = [process.communicate(timeout=600)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], [e[-2000:] for e in errors]
+    loaded = Translator.load(target)
+    assert [same_translator(loaded, Translator.load(s)) for s in (saved, other_saved)].count(True) == 1
+    assert sorted(p.name for p in target.iterdir()) == sorted(FILES)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_a_save_into_a_symbolic_link_loop_names_the_link(tiny, tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(FileExistsError) as error:
+        tiny.save(loop)
+    assert str(loop) in str(error.value) and "symbolic link" in str(error.value) and "loops" in str(error.value)
+
+
+def test_a_save_over_another_save_keeps_the_folders_other_files(tiny, other_saved, tmp_path):
+    folder = shutil.copytree(other_saved, tmp_path / "folder")
+    (folder / "notes.txt").write_text("mine")
+    tiny.save(folder)
+    assert same_translator(Translator.load(folder), tiny) and (folder / "notes.txt").read_text() == "mine"
+
+
+# Model files that hold code, or that Keras cannot build: refused by name, never with Keras's unsafe way out.
+def with_extra_layer(saved, tmp_path, layer: dict):
+    """A copy of the saved folder whose model config holds one more layer, with a manifest that vouches for
+    it (a crafted folder can recompute its hashes: the manifest proves integrity, not authenticity)."""
+    folder = copy_of(saved, tmp_path)
+    path = folder / "fullmodel.keras"
+    with zipfile.ZipFile(saved / "fullmodel.keras") as original, zipfile.ZipFile(path, "w") as copy:
+        for name in original.namelist():
+            entry = original.read(name)
+            if name == "config.json":
+                config = json.loads(entry)
+                config["config"]["layers"].append(layer)
+                entry = json.dumps(config)
+            copy.writestr(name, entry)
+    forge_manifest(folder)
+    return folder
+
+
+LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "registered_name": None, "inbound_nodes": [],
+          "config": {"name": "lambda", "trainable": True, "arguments": {},
+                     "function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAA", "defaults": None,
+                                                                         "closure": None}}}}
+OS_SYSTEM = {**LAMBDA, "config": {**LAMBDA["config"], "function": {
+    "module": "os", "class_name": "function", "config": "system", "registered_name": "function"}}}
+CUSTOM = {"module": "mylayers", "class_name": "MyLayer", "registered_name": "mylayers>MyLayer", "inbound_nodes": [],
+          "config": {"name": "mine", "trainable": True}}
+
+
+@pytest.mark.parametrize("layer, names", [
+    (LAMBDA, ["contains Python code", "would run that code", "never hold Python code"]),
+    (OS_SYSTEM, ["contains Python code", "would run that code"]),
+    (CUSTOM, ["mylayers.MyLayer", "outside Keras"]),
+], ids=["lambda", "os.system by module", "unregistered custom layer"])
+def test_a_model_file_with_code_is_refused_as_code_and_never_with_the_unsafe_fix(saved, tmp_path, capsys, layer,
+                                                                                  names):
+    folder = with_extra_layer(saved, tmp_path, layer)
+    with pytest.raises(ValueError) as error:
+        Translator.load(folder)
+    message = str(error.value)
+    assert str(folder / "fullmodel.keras") in message and all(name in message for name in names), message
+    assert "safe_mode" not in message and "truncated or corrupt" not in message
+    assert translator.main([str(folder), "He eats."]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "safe_mode" not in err and names[0] in err
+
+
+def test_limits_beyond_what_a_translator_decodes_are_refused_without_a_memory_error(saved, tmp_path, capsys):
+    folder = copy_of(saved, tmp_path)
+    (folder / "limits.json").write_text('{"max_len_en": 3, "max_decoder_len": 1000000000}')
+    forge_manifest(folder)
+    with pytest.raises(ValueError) as error:
+        Translator.load(folder)
+    message = str(error.value)
+    assert str(folder / "limits.json") in message and "max_decoder_len" in message
+    assert str(translator.MAX_TOKENS) in message
+    assert translator.main([str(folder), "He eats."]) == 2 and "Traceback" not in capsys.readouterr().err
+
+
+def test_a_model_file_that_cannot_be_read_is_named_for_that_not_called_corrupt(saved, tmp_path, monkeypatch, capsys):
+    folder = copy_of(saved, tmp_path)
+    model = folder / "fullmodel.keras"
+    model.chmod(0)
+    real_open = open
+
+    def no_read(path, *args, **kwargs):  # what the system says to a user without read permission (root reads anyway)
+        if Path(path) == model:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_read)
+    with pytest.raises(PermissionError) as error:
+        Translator.load(folder)
+    message = str(error.value)
+    assert str(model) in message and "permission" in message and "chmod" in message and "corrupt" not in message
+    assert translator.main([str(folder), "He eats."]) == 2 and "corrupt" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, names", [(b"", "empty"), (b"\xef\xbb\xbf", "byte-order mark"),
+                                             (b"\xff\xfe", "byte-order mark")])
+def test_an_input_file_without_sentences_is_named(saved, tmp_path, capsys, content, names):
+    path = tmp_path / "in.txt"
+    path.write_bytes(content)
+    assert translator.main([str(saved), "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "no sentences" in err and names in err and "--input FILE" not in err
+
+
+def test_an_input_file_with_cr_only_line_endings_is_named_not_read_as_one_line(saved, tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"He eats.\rShe reads.\r")
+    assert translator.main([str(saved), "--input", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "CR" in err and "tr " in err
