@@ -21,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 REQUIRED = os.environ.get("S2S_REQUIRE_SITE") == "1"
 
-# No console error is allowed. (Jupyter Book 1's theme used to log two on every page, both from settings
-# that _config.yml now gives: sphinx-thebe declared `const THEBE_JS_URL` once per build of the page's
-# scripts, and pydata-sphinx-theme found no default colour mode.)
+# No console error is allowed. Jupyter Book 1 used to log two on every page, and the build now removes both
+# causes: pydata-sphinx-theme's "Got invalid theme mode" (no default colour mode: _config.yml's
+# html_context.default_mode) and sphinx-thebe's "Identifier 'THEBE_JS_URL' has already been declared" (its
+# inline script on each page twice: tools/page_scripts.py).
 KNOWN_CONSOLE_ERRORS = ()
 
 PHONE = {"width": 375, "height": 812}
