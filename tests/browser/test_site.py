@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from book import ROOT, cell_source, cells, repository, source, title, toc_notebooks, toc_pages
-from served import DESKTOP, HTML, PHONE, Visit
+from served import DESKTOP, HTML, PHONE, Visit, unavailable
 
 from s2sbook.plots import SMALLEST_FONT_PT
 
@@ -22,6 +22,32 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 def screenshots():
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
+
+
+# The accessibility audit: axe-core from the npm registry, pinned in .ci/axe-core/ (`npm ci --prefix .ci/axe-core`;
+# .ci/run does it), injected into each page. A serious or critical violation fails the page; the others are listed.
+AXE = ROOT / ".ci" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def axe():
+    if not AXE.is_file():
+        unavailable(f"no axe-core at {AXE}: run `npm ci --prefix .ci/axe-core`")
+    return AXE
+
+
+def accessibility_violations(tab, axe_file) -> list[dict]:
+    """axe-core's violations on the page as it is now: rule, impact, what it asks, and the first few elements."""
+    tab.add_script_tag(path=str(axe_file))
+    return tab.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")), count: v.nodes.length}))""")
+
+
+def describe(violation: dict) -> str:
+    return (f"{violation['impact']} accessibility violation {violation['id']} ({violation['help']}): "
+            f"{violation['count']} element(s), such as {', '.join(violation['nodes'])}")
 
 
 def min_figures(page: str) -> int:
@@ -156,7 +182,7 @@ def figure_problems(tab) -> list[str]:
 
 
 @pytest.mark.parametrize("page", toc_pages())
-def test_page(page, site, browser):
+def test_page(page, site, browser, axe):
     page_file = HTML / f"{page}.html"
     assert page_file.is_file(), f"{page} is in _toc.yml but the build made no {page_file}"
     url = site + f"{page}.html"
@@ -220,6 +246,13 @@ def test_page(page, site, browser):
     problems += reader_problems(tab)
 
     tab.screenshot(path=SCREENSHOTS / f"{page.replace('/', '__')}.png", full_page=True)
+
+    # Accessibility: serious and critical violations fail the page; the others are listed in the output.
+    violations = accessibility_violations(tab, axe)
+    problems += [describe(v) for v in violations if v["impact"] in FAILING_IMPACTS]
+    for violation in violations:
+        if violation["impact"] not in FAILING_IMPACTS:
+            print(f"{page}: {describe(violation)}")
     visit.close()
 
     # At phone width the page does not scroll sideways, and nothing of the main text runs off the screen.
@@ -420,3 +453,27 @@ def test_reader_problems_catches_each_class_on_a_broken_page(chromium):
     assert sorted(p.split(":")[0].split(" ")[0] for p in problems) == sorted(
         ["TensorFlow", "machine", "machine", "image", "figure", "figure", "code", "table", "table", "table",
          "figure", "figure"]), problems
+
+
+# A page with one violation of each failing kind, and one of a minor kind, beside markup that passes.
+INACCESSIBLE_PAGE = """<html lang="en"><head><title>A page made inaccessible</title></head><body><main>
+<h1>Accessibility</h1>
+<img src="{png}">
+<input type="text">
+<p style="color: #bbbbbb; background: #ffffff">Grey on white: too little contrast to read.</p>
+<h4>A heading that skips levels</h4>
+<label>A box with a label <input type="text"></label>
+<img src="{png}" alt="A described image">
+</main></body></html>"""
+
+
+def test_accessibility_audit_catches_violations_on_a_broken_page(chromium, axe):
+    context = chromium.new_context(viewport=DESKTOP)
+    tab = context.new_page()
+    tab.set_content(INACCESSIBLE_PAGE.format(png=PNG))
+    violations = {v["id"]: v for v in accessibility_violations(tab, axe)}
+    context.close()
+    failing = sorted(name for name, v in violations.items() if v["impact"] in FAILING_IMPACTS)
+    assert failing == ["color-contrast", "image-alt", "label"], violations
+    assert violations["heading-order"]["impact"] not in FAILING_IMPACTS  # listed, not failed
+    assert violations["image-alt"]["count"] == 1 and violations["label"]["count"] == 1  # not the good ones
