@@ -39,6 +39,7 @@ import tensorflow as tf
 from filelock import FileLock, Timeout
 
 from . import data as data_module
+from . import estimate
 from .data import REPO_ROOT, Dataset, Vocabulary, prepare
 from .models import build_training_model
 from .training import RECIPE, set_seed, train_model
@@ -241,6 +242,19 @@ def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_time
                            f"its error output:\n{errors[-3000:]}")
 
 
+def _within_budget(recipe: dict, corpus_file: Path, on_error: str | None) -> tuple[dict, Dataset]:
+    """``recipe`` and its data, with ``max_pairs`` cut to what trains within the time budget (saying so), or
+    ``estimate.TooLargeError`` if a batch would not fit the memory budget (s2sbook.estimate)."""
+    prepared = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                       **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+    cap = estimate.check(prepared, recipe, corpus_file.name)
+    if cap is None or cap >= recipe.get("max_pairs", cap + 1):
+        return recipe, prepared
+    recipe = {**recipe, "max_pairs": cap}
+    return recipe, prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                           **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+
+
 def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model, fit=train_model,
                   lock_timeout: float = 1800, on_error: str | None = None, new_process: bool = False,
                   quiet: bool = False) -> Trained:
@@ -258,6 +272,8 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
     on a cold cache and a warm one, whichever chapter ran first. A damaged cache is still reported, and a
     failed training prints what it had logged before raising."""
     if quiet:
+        if corpus is None and os.environ.get(data_module.CORPUS_ENV):  # the cap's message is not the log's
+            recipe = _within_budget(dict(RECIPE if recipe is None else recipe), data_module.corpus_path(), on_error)[0]
         log = io.StringIO()
         try:
             with contextlib.redirect_stdout(log):
@@ -274,8 +290,11 @@ def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_
         return trained
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
-    data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
-                   **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+    if corpus is None and os.environ.get(data_module.CORPUS_ENV):  # a reader's corpus: will it fit?
+        recipe, data = _within_budget(recipe, corpus_file, on_error)
+    else:
+        data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                       **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
     key = cache_key(corpus_file, recipe, build, fit)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
