@@ -6,9 +6,9 @@ Generated from the chapters' ``# @save`` cells by ``python tools/generate.py`` (
 (chapter 7), ``numpy_translator`` (chapter 8), ``pipeline`` (chapter 9), ``backends`` (chapter 10),
 ``distributed`` (chapter 11).
 
-Hand-written: ``budgets``, ``cache``, ``compiled_steps``, ``data``, ``folders``, ``logs``, ``notebook``,
-``outcomes``, ``plots``, ``processes``, ``simulated_devices``, ``timing``, ``translator``, ``watch``. (This
-docstring, too, is written by ``python tools/generate.py``.)
+Hand-written: ``budgets``, ``cache``, ``compiled_steps``, ``data``, ``estimate``, ``folders``, ``logs``,
+``notebook``, ``outcomes``, ``plots``, ``processes``, ``simulated_devices``, ``timing``, ``translator``,
+``watch``. (This docstring, too, is written by ``python tools/generate.py``.)
 """
 
 import os

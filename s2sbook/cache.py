@@ -18,9 +18,11 @@ folders left by a killed save are removed. Only a lock held by a live process fo
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import hashlib
 import inspect
+import io
 import json
 import os
 import re
@@ -36,7 +38,7 @@ import tensorflow as tf
 from filelock import Timeout
 
 from . import data as data_module
-from . import folders, processes
+from . import estimate, folders, processes
 from .data import REPO_ROOT, Dataset, Vocabulary, prepare
 from .models import build_training_model
 from .training import RECIPE, set_seed, train_model
@@ -49,6 +51,8 @@ DAMAGE_ERRORS = (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
 PLAIN_VALUES = (int, float, str, bool, type(None), tuple, list, dict)
 # Recipe entries that are prepare()'s options (how much of the corpus, which vocabulary), not training's.
 DATA_OPTIONS = ("max_pairs", "min_count")
+# The lines of load_or_train that report repairs of the cache (printed even when quiet=True).
+CACHE_REPAIRS = ("Removed ", "The cached model ")
 
 
 def cache_root() -> Path:
@@ -184,19 +188,59 @@ def _train_in_new_process(recipe: dict, corpus_file: Path, build, fit, lock_time
                          echo=lambda line: print(line, flush=True))
 
 
+def _within_budget(recipe: dict, corpus_file: Path, on_error: str | None) -> tuple[dict, Dataset]:
+    """``recipe`` and its data, with ``max_pairs`` cut to what trains within the time budget (saying so), or
+    ``estimate.TooLargeError`` if a batch would not fit the memory budget (s2sbook.estimate)."""
+    prepared = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                       **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+    cap = estimate.check(prepared, recipe, corpus_file.name)
+    if cap is None or cap >= recipe.get("max_pairs", cap + 1):
+        return recipe, prepared
+    recipe = {**recipe, "max_pairs": cap}
+    return recipe, prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                           **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+
+
 def load_or_train(recipe: dict | None = None, corpus=None, build=build_training_model, fit=train_model,
-                  lock_timeout: float = 1800, on_error: str | None = None, new_process: bool = False) -> Trained:
+                  lock_timeout: float = 1800, on_error: str | None = None, new_process: bool = False,
+                  quiet: bool = False) -> Trained:
     """The model that ``build`` makes and ``fit`` trains with ``recipe`` on ``corpus``: from the cache if
     exactly this was trained before, else trained now and cached. Says which, and the key. ``on_error``
     is ``prepare``'s (``"skip"`` leaves malformed corpus lines out, and prints them; None: ``$S2S_ON_ERROR``).
     It needs no place in the key: a corpus that reads without skipping gives the same data either way.
     ``new_process=True`` trains in a process of its own (when ``build`` and ``fit`` can be imported from
     the package; a chapter's own cells cannot, and train here), so that this process stays as small as
-    loading makes it: chapter 9's kernel keeps under the memory budget this way."""
+    loading makes it: chapter 9's kernel keeps under the memory budget this way.
+
+    ``quiet=True`` is for a chapter that needs a model but does not teach its training: whether the model
+    was trained now (with its epoch log), by another process (waited for) or earlier (loaded), it prints
+    one and the same line, naming the model and how long its training took, so that the page reads the same
+    on a cold cache and a warm one, whichever chapter ran first. A damaged cache is still reported, and a
+    failed training prints what it had logged before raising."""
+    if quiet:
+        if corpus is None and os.environ.get(data_module.CORPUS_ENV):  # the cap's message is not the log's
+            recipe = _within_budget(dict(RECIPE if recipe is None else recipe), data_module.corpus_path(), on_error)[0]
+        log = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(log):
+                trained = load_or_train(recipe, corpus, build, fit, lock_timeout, on_error, new_process)
+        except BaseException:
+            print(log.getvalue(), end="")
+            raise
+        for line in log.getvalue().splitlines():
+            if line.startswith(CACHE_REPAIRS):  # the cache's state, which a reader should hear of
+                print(line)
+        seed = trained.meta["recipe"].get("seed")
+        print(f"Model {trained.meta['key']} ({build.__name__}, seed {seed}): trained once in "
+              f"{trained.meta['train_seconds']:.0f} s, then cached.")
+        return trained
     recipe = dict(RECIPE if recipe is None else recipe)
     corpus_file = Path(corpus) if corpus is not None else data_module.corpus_path()
-    data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
-                   **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
+    if corpus is None and os.environ.get(data_module.CORPUS_ENV):  # a reader's corpus: will it fit?
+        recipe, data = _within_budget(recipe, corpus_file, on_error)
+    else:
+        data = prepare(corpus_file, seed=recipe["seed"], on_error=on_error,
+                       **{k: recipe[k] for k in DATA_OPTIONS if k in recipe})
     key = cache_key(corpus_file, recipe, build, fit)
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,8 @@ the kernel runs (the book's build, nbmake, Binder, Colab, a plain script).
 A Keras error raised in a notebook prints a long traceback through the library's files, with the
 paths of the machine that ran it. ``short_tracebacks`` makes IPython show what a reader needs: the
 line of their own cell that raised, then ``Type: message``, without machine paths. The cell still
-ends in an error (the build's and nbmake's ``raises-exception`` handling see it as before).
+ends in an error (the build's and nbmake's ``raises-exception`` handling see it as before). It also sets
+pandas to show tables in full (``readable_tables``): a cut cell would hide the very word a table is about.
 """
 
 from __future__ import annotations
@@ -129,8 +130,20 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print("\n".join(textwrap.wrap(text, WIDTH, subsequent_indent="  ")), file=file or sys.stderr)
 
 
+def readable_tables() -> None:
+    """pandas shows every cell in full (its default cuts a cell at 50 characters, with "..."), every column
+    and up to 100 rows: the site's style sheet wraps a long cell to the column instead."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_rows", 100)
+    pd.set_option("display.width", WIDTH)  # a DataFrame printed as text wraps its columns at the code column
+
+
 def short_tracebacks() -> None:
-    """In IPython: short, path-free tracebacks and warnings (see the module's docstring). Elsewhere: nothing."""
+    """In IPython: short, path-free tracebacks and warnings (see the module's docstring), and tables shown
+    in full (``readable_tables``); every chapter's hidden first cell calls it. Elsewhere: nothing."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -146,3 +159,4 @@ def short_tracebacks() -> None:
 
     shell.set_custom_exc((Exception,), handler)
     warnings.showwarning = _show_warning
+    readable_tables()

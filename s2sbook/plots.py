@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+# The smallest text of any figure of the book, in points (matplotlib's own default text is 10 pt). Figures are
+# at most MAX_WIDTH_IN wide, so that in the site's 672 px column this text still renders at 9 px or more
+# (tests/test_figures.py checks every figure here; the browser test checks each page's figures).
+SMALLEST_FONT_PT = 9
+MAX_WIDTH_IN = 9.3
 MODEL_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
 GATES = ("i (input)", "f (forget)", "c (cell candidate)", "o (output)")  # Keras's order in LSTM kernels
 
@@ -24,7 +31,7 @@ def length_histograms(en_lengths, fr_lengths):
 def teacher_forcing(source, decoder_input, target):
     """Token boxes: at each step the decoder reads the *true* previous token and must predict the next."""
     steps = len(decoder_input)
-    fig, ax = plt.subplots(figsize=(max(1.25 * steps + 2.5, 9), 3.2))
+    fig, ax = plt.subplots(figsize=(min(max(1.25 * steps + 2.5, 8), 9.2), 3.2))
     ax.set_xlim(-2.2, max(steps + 0.2, 5.4))
     ax.set_ylim(-0.6, 3.2)
     ax.axis("off")
@@ -110,7 +117,8 @@ def shared_layer_graph(models: dict, title: str = ""):
         for row, key in enumerate(keys):
             position[key] = (x * 3.2, -(row - (len(keys) - 1) / 2) * 1.5)
 
-    fig, ax = plt.subplots(figsize=(1.9 * (len(columns) + 1), 1.2 * max(map(len, columns.values())) + 1.5))
+    width = min(1.9 * (len(columns) + 1), MAX_WIDTH_IN - 0.3)
+    fig, ax = plt.subplots(figsize=(width, 1.2 * max(map(len, columns.values())) + 1.5))
     for index, (name, pairs) in enumerate(edges.items()):
         offset = (index - (len(edges) - 1) / 2) * 0.12
         colour = MODEL_COLOURS[index % len(MODEL_COLOURS)]
@@ -130,7 +138,7 @@ def shared_layer_graph(models: dict, title: str = ""):
         x, y = position[key]
         used_by = sum(layer in model.layers for model in models.values())
         ax.text(x, y, f"{layer.name}\n{type(layer).__name__}  id …{key % 100000:05d}", ha="center",
-                va="center", fontsize=10,
+                va="center", fontsize=9,
                 bbox=dict(boxstyle="round", fc="#f2f2f2" if used_by == 1 else "#fff2b3", ec="black"))
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(models), frameon=False, fontsize=11)
     xs = [p[0] for p in position.values()]
@@ -145,7 +153,7 @@ def shared_layer_graph(models: dict, title: str = ""):
 
 
 def training_curves(history: dict):
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     epochs = np.arange(1, len(history["loss"]) + 1)
     for ax, metric, label in ((axes[0], "loss", "masked cross-entropy"),
                               (axes[1], "masked_accuracy", "masked token accuracy")):
@@ -163,7 +171,7 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
     """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b,
     and a colour bar saying what the colours are. A row ``(label, a, b, groups)`` also marks equal column
     groups of the tensor (an LSTM's four gates) with their names."""
-    fig, axes = plt.subplots(len(rows), 3, figsize=(11, 1.9 * len(rows) + 0.6), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 3, figsize=(7.8, 1.9 * len(rows) + 0.6), squeeze=False)
     for (label, a, b, *groups), row in zip(rows, axes):
         a, b = np.atleast_2d(a), np.atleast_2d(b)
         limit = float(np.abs(a).max()) or 1.0
@@ -176,13 +184,13 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
                 width = values.shape[1] / len(groups[0])
                 for k in range(1, len(groups[0])):
                     ax.axvline(k * width - 0.5, color="black", linewidth=0.8)
-                ax.set_xticks([(k + 0.5) * width - 0.5 for k in range(len(groups[0]))], groups[0], fontsize=8)
+                ax.set_xticks([(k + 0.5) * width - 0.5 for k in range(len(groups[0]))], groups[0], fontsize=9)
                 ax.tick_params(length=0)
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-        row[2].set_title(f"max |difference| = {np.abs(a - b).max():.1e}", fontsize=8)
+        row[2].set_title(f"max |difference| = {np.abs(a - b).max():.1e}", fontsize=9)
         colour_bar = fig.colorbar(image, ax=row[2], fraction=0.05)
-        colour_bar.set_label("weight value", fontsize=8)
-        colour_bar.ax.tick_params(labelsize=7)
+        colour_bar.set_label("weight value", fontsize=9)
+        colour_bar.ax.tick_params(labelsize=9)
     for ax, title in zip(axes[0], column_titles):
         ax.set_title(f"{title}\n" + ax.get_title(), fontsize=9)
     fig.tight_layout()
@@ -201,7 +209,7 @@ def attention_heatmaps(examples, columns: int = 3):
     """One heatmap per ``(english_tokens, french_output_tokens, weights)``: French rows, English columns;
     axes titled, one colour bar for all."""
     rows = -(-len(examples) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.8 * columns, 3.0 * rows), squeeze=False)
     image = None
     for ax, (english, french, weights) in zip(axes.flat, examples):
         image = ax.imshow(weights[:, :len(english)], cmap="Blues", vmin=0, vmax=1, aspect="auto")
@@ -230,7 +238,9 @@ def decoding_speed(methods: list[str], seconds_per_sentence: list[float]):
     ax.set_yticks(y, methods, fontsize=12)
     ax.tick_params(axis="x", labelsize=11)
     for yi, value in zip(y, ms):
-        label = "baseline" if value == ms[0] else f"{ms[0] / value:,.0f}× faster"
+        # One significant figure: the ratio moves with the machine and its load far more than the digits
+        # of "11,350×" would say (chapter 6 prints the measured ratio, and says so).
+        label = "baseline" if value == ms[0] else f"about {float(f'{ms[0] / value:.1g}'):,.0f}× faster"
         ax.text(value * 1.2, yi, f"{value:.3g} ms ({label})", va="center", fontsize=12)
     ax.set_xlim(ms.min() / 3, ms.max() * 40)  # room for the labels right of the bars
     ax.set_xlabel("milliseconds per sentence (log scale)", fontsize=12)
@@ -240,46 +250,45 @@ def decoding_speed(methods: list[str], seconds_per_sentence: list[float]):
 
 
 def inference_loop(encoder_model, decoder_model, source_tokens, output_tokens, start="START_", end="_END"):
-    """Chapter 3: greedy decoding as it runs. ``encoder_model`` once on the source; then ``decoder_model``
-    once per output token, each step fed the previous token and the state ``[h, c]`` the step before it
-    returned. Box labels are the models' own names and input/output names; the tokens are one real
-    translation."""
+    """Chapter 3: greedy decoding as it runs, one row per call, top to bottom. ``encoder_model`` once on the
+    source; then ``decoder_model`` once per output token, each step fed the previous token (left) and the
+    state ``[h, c]`` the step above returned (green), giving the most probable next token (right). Box
+    labels are the models' own names and input names; the tokens are one real translation. Drawn tall and
+    narrow, so that its text stays legible in the site's column and on a phone."""
     steps = [*output_tokens, end]
     inputs = [start, *output_tokens]
     n = len(steps)
-    fig, ax = plt.subplots(figsize=(2.1 * (n + 1.4), 3.6))
-    box = dict(boxstyle="round", ec="black")
-    encoder_inputs = ", ".join(t.name for t in encoder_model.inputs)
-    ax.text(0, 0, f"{encoder_model.name}\n(once)", ha="center", va="center", fontsize=10,
+    fig, ax = plt.subplots(figsize=(5.2, 0.62 * (n + 1) + 1.3))
+    box = dict(boxstyle="round,pad=0.3", ec="black")
+    left, middle, right = 1.1, 5.0, 8.9
+    ax.text(left, 1.0, "token fed in", ha="center", fontsize=9, color="dimgray")
+    ax.text(right, 1.0, "most probable\nnext token", ha="center", va="bottom", fontsize=9, color="dimgray")
+    ax.text(middle, 0, f"{encoder_model.name} (once)", ha="center", va="center", fontsize=10,
             bbox=box | dict(fc="#dbe9f6"))
-    ax.text(0, -1.45, " ".join(source_tokens), ha="center", va="center", fontsize=9, wrap=True)
-    ax.annotate("", xy=(0, -0.35), xytext=(0, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
-    ax.text(0.1, -0.8, encoder_inputs, fontsize=7, color="dimgray")
-    token_input = decoder_model.inputs[0].name
+    ax.text(left, 0, "\n".join(textwrap.wrap(" ".join(source_tokens), 16)), ha="center", va="center", fontsize=9)
+    ax.annotate("", xy=(middle - 1.75, 0), xytext=(left + 1.2, 0), arrowprops=dict(arrowstyle="->", lw=1.5))
     for t in range(n):
-        x = 2.1 * (t + 1.2)
-        ax.text(x, 0, f"{decoder_model.name}\nstep {t + 1}", ha="center", va="center", fontsize=10,
+        y = -(t + 1)
+        ax.text(middle, y, f"{decoder_model.name}, step {t + 1}", ha="center", va="center", fontsize=10,
                 bbox=box | dict(fc="#fde3c8"))
-        # the token fed in, below; the most probable next token, above
-        ax.text(x, -1.45, inputs[t], ha="center", va="center", fontsize=10, family="monospace")
-        ax.annotate("", xy=(x, -0.35), xytext=(x, -1.2), arrowprops=dict(arrowstyle="->", lw=1.5))
-        ax.text(x, 1.45, steps[t], ha="center", va="center", fontsize=10, family="monospace",
-                fontweight="bold")
-        ax.annotate("", xy=(x, 1.2), xytext=(x, 0.35), arrowprops=dict(arrowstyle="->", lw=1.5))
-        # the state from the step before (or from the encoder)
-        ax.annotate("", xy=(x - 0.75, 0), xytext=(x - 2.1 + 0.75, 0),
+        ax.text(left, y, inputs[t], ha="center", va="center", fontsize=10, family="monospace")
+        ax.annotate("", xy=(middle - 1.9, y), xytext=(left + 0.85, y), arrowprops=dict(arrowstyle="->", lw=1.5))
+        ax.text(right, y, steps[t], ha="center", va="center", fontsize=10, family="monospace", fontweight="bold")
+        ax.annotate("", xy=(right - 0.85, y), xytext=(middle + 1.9, y), arrowprops=dict(arrowstyle="->", lw=1.5))
+        # the state from the step above (or from the encoder)
+        ax.annotate("", xy=(middle, y + 0.28), xytext=(middle, y + 0.72),
                     arrowprops=dict(arrowstyle="->", lw=2, color="tab:green"))
-        ax.text(x - 1.05, 0.12, "[h, c]", ha="center", va="bottom", fontsize=8, color="tab:green")
+        ax.text(middle + 0.15, y + 0.5, "[h, c]", ha="left", va="center", fontsize=9, color="tab:green")
         if t + 1 < n:  # the output token becomes the next step's input
-            ax.annotate("", xy=(x + 2.1 - 0.25, -1.3), xytext=(x + 0.3, 1.4),
+            ax.annotate("", xy=(left + 0.3, y - 0.78), xytext=(right - 0.3, y - 0.22),
                         arrowprops=dict(arrowstyle="->", lw=1, color="gray", ls="--",
-                                        connectionstyle="arc3,rad=-0.25"))
-    ax.text(2.1 * 1.2, -2.05, f"fed in: {token_input} (the previous token, argmax of the step before)",
-            fontsize=8, color="dimgray", ha="left")
-    ax.set_xlim(-1.2, 2.1 * (n + 0.7))
-    ax.set_ylim(-2.3, 1.9)
+                                        connectionstyle="arc3,rad=0.08"))
+    ax.text(0, -(n + 0.75), f"dashed: each output is the next step's {decoder_model.inputs[0].name}",
+            fontsize=9, color="dimgray", ha="left", va="center")
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-(n + 1.0), 1.5)
     ax.axis("off")
-    ax.set_title("Greedy decoding: the encoder runs once, the decoder once per token, its state fed back",
+    ax.set_title("Greedy decoding: the encoder runs once,\nthe decoder once per token, its state fed back",
                  fontsize=11)
     fig.tight_layout()
     return fig

@@ -111,3 +111,15 @@ def test_record_outside_a_kernel_records_nothing_and_does_not_fail(capsys):
 def test_terminal_colours_are_left_out_of_a_message():
     etype, value, tb = cell_error("raise ValueError('\\x1b[1mInvalid input shape\\x1b[0m')")
     assert notebook.short_traceback(etype, value, tb)[1:] == ["ValueError: Invalid input shape"]
+
+
+def test_readable_tables_show_every_cell_in_full():
+    import pandas as pd
+
+    long = ("notre nouvelle histoire " * 5).strip()  # longer than pandas' default cut at 50 characters
+    table = pd.DataFrame({"french": [long], **{f"c{i}": [i] for i in range(30)}})
+    with pd.option_context("display.max_colwidth", 50):
+        assert long not in table._repr_html_()  # what pandas does by default: the premise of the fix
+        notebook.readable_tables()
+        html = table._repr_html_()  # what Jupyter shows
+        assert long in html and "c29" in html

@@ -1,28 +1,53 @@
 """The built site (``_build/html``) as a reader meets it: every page of the table of contents opened in
-headless Chromium (Debian's ``chromium`` package, driven by Playwright; never a browser that Playwright
-downloads), served over HTTP from this machine.
-
-Before the book is built there is nothing to open, so these tests skip, saying why. ``.ci/run`` builds
-first and sets ``S2S_REQUIRE_SITE=1``: there, a missing site or browser is a failure, not a skip.
+headless Chromium, served over HTTP from this machine (served.py and conftest.py: the server, the browser,
+and the skip before a build).
 
 One full-page screenshot per page goes to ``_build/screenshots/`` (CI keeps it).
 """
 
-import functools
-import os
 import re
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from book import ROOT, cell_source, cells, repository, source, title, toc_notebooks, toc_pages
+from served import DESKTOP, HTML, PHONE, Visit, unavailable
 
-HTML = ROOT / "_build" / "html"
+from s2sbook.plots import SMALLEST_FONT_PT
+
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-REQUIRED = os.environ.get("S2S_REQUIRE_SITE") == "1"
 
+
+@pytest.fixture(scope="module", autouse=True)
+def screenshots():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+
+
+# The accessibility audit: axe-core from the npm registry, pinned in .ci/axe-core/ (`npm ci --prefix .ci/axe-core`;
+# .ci/run does it), injected into each page. A serious or critical violation fails the page; the others are listed.
+AXE = ROOT / ".ci" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def axe():
+    if not AXE.is_file():
+        unavailable(f"no axe-core at {AXE}: run `npm ci --prefix .ci/axe-core`")
+    return AXE
+
+
+def accessibility_violations(tab, axe_file) -> list[dict]:
+    """axe-core's violations on the page as it is now: rule, impact, what it asks, and the first few elements."""
+    tab.add_script_tag(path=str(axe_file))
+    return tab.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")), count: v.nodes.length}))""")
+
+
+def describe(violation: dict) -> str:
+    return (f"{violation['impact']} accessibility violation {violation['id']} ({violation['help']}): "
+            f"{violation['count']} element(s), such as {', '.join(violation['nodes'])}")
 
 
 def min_figures(page: str) -> int:
@@ -34,81 +59,9 @@ def min_figures(page: str) -> int:
     return sum(c["cell_type"] == "code" and "plt.show()" in cell_source(c) for c in cells(path))
 
 
-# Jupyter Book 1's theme logs these two on every page; anything else in the console is a failure.
-KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
-
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"{reason} (S2S_REQUIRE_SITE=1: the browser test must run)")
-    pytest.skip(reason)
-
-
 def test_every_chapter_promises_the_figures_it_draws():
     """Runs without a build: the count that the page test expects, read off the notebooks."""
     assert min_figures("chapters/02_training_model") == 3 and min_figures("intro") == 0
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not (HTML / "index.html").is_file():
-        unavailable(f"no built site at {HTML}: run `jupyter-book build . -W -n --keep-going` first")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(HTML)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    executable = os.environ.get("S2S_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        unavailable("no Chromium: `apt-get install chromium`, or set S2S_CHROMIUM to a Chromium or Chrome binary")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright for Python is not installed (pip install -r requirements.txt)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable)
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """One page opened at one window size, with everything the browser reported while loading it."""
-
-    def __init__(self, browser, url: str, viewport: dict):
-        self.context = browser.new_context(viewport=viewport)
-        self.page = self.context.new_page()
-        self.problems = []
-        self.page.on("console", lambda m: m.type == "error" and self.report_error(f"console error: {m.text}"))
-        self.page.on("pageerror", lambda error: self.report_error(f"page error: {error}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} ({r.failure})"))
-        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status}: {r.url}"))
-        self.page.goto(url, wait_until="networkidle")
-        # Wait until every image has loaded or failed (lazy ones included).
-        self.page.evaluate("""() => Promise.all([...document.images].map(img => {
-            img.loading = "eager";
-            return img.complete ? null : new Promise(done => { img.onload = img.onerror = done; });
-        }))""")
-
-    def report_error(self, text: str):
-        if not any(known in text for known in KNOWN_CONSOLE_ERRORS):
-            self.problems.append(text)
-
-    def close(self):
-        self.context.close()
 
 
 def internal_link_problems(hrefs: list[str], base: str) -> list[str]:
@@ -133,6 +86,13 @@ def internal_link_problems(hrefs: list[str], base: str) -> list[str]:
 # that built it (an absolute path of two or more parts, a Windows drive, site-packages).
 TF_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+\s+\S+:\d+\]|absl::InitializeLog", re.M)
 MACHINE_PATH = re.compile(r"(?<![\w.~…:/])/[\w.+@-]+/[\w.+@-]+|\b[A-Za-z]:\\[\w.]|site-packages")
+# A temporary folder's name (Python's tempfile: tmp + 8 characters; pytest's tmp_path) in an output, even
+# without the rest of its path: "tmpk2x9_a1b/fra.txt" is as much a machine's path as "/tmp/tmpk2x9_a1b/fra.txt".
+TEMP_FOLDER = re.compile(r"\btmp[a-z0-9_]{8}\b|\bpytest-of-|\bpytest-\d+[/\\]")
+# Figures: their smallest text, at the width the page shows them, is at least MIN_TEXT_PX; and none is so wide
+# that it must shrink to a strip (the column is 672 px at desktop width, about 340 px on a phone).
+MIN_TEXT_PX = 9
+MAX_ASPECT = 3.0
 # An alt text that says nothing: empty, a file name, or a hash.
 MEANINGLESS_ALT = re.compile(r"^\s*$|^[\w.-]*\.(png|jpe?g|svg|gif)$|^[0-9a-f]{12,}$", re.I)
 
@@ -157,24 +117,72 @@ def reader_problems(tab) -> list[str]:
             return table.offsetWidth > box.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1;
         }).map(table => `table ${table.offsetWidth} px wide in ${table.parentElement.clientWidth} px: `
             + [...table.querySelectorAll("th")].map(th => th.innerText.trim()).join(" | ").slice(0, 60));
-        return {outputs, images, wide: wide.concat(tables)};
+        // A table cell cut short: pandas' "..." (its default cut is 50 characters, so a cell of exactly 50 that
+        // ends in "..."), an ellipsis, a "..." standing for rows or columns left out, or a cell that the style
+        // clips (its text wider than its box, with overflow hidden or an ellipsis).
+        const cut = [...article.querySelectorAll(".cell_output table td, .cell_output table th")].filter(cell => {
+            const text = cell.innerText.trim(), style = getComputedStyle(cell);
+            return (text.endsWith("...") && text.length === 50) || text.endsWith("…") || text === "..."
+                || (cell.scrollWidth > cell.clientWidth + 1 && (style.overflowX !== "visible"
+                    || style.textOverflow === "ellipsis"));
+        }).map(cell => `table cell cut short: ${JSON.stringify(cell.innerText.trim().slice(0, 60))}`);
+        return {outputs, images, wide: wide.concat(tables, cut)};
     }""")
     problems = []
     for text in found["outputs"]:
         if match := TF_LOG.search(text):
             problems.append(f"TensorFlow log line in an output: {text[match.start():][:80]!r}")
-        if match := MACHINE_PATH.search(text):
+        if match := MACHINE_PATH.search(text) or TEMP_FOLDER.search(text):
             problems.append(f"machine path in an output: {text[max(0, match.start() - 20):][:80]!r}")
     for image in found["images"]:
         if MEANINGLESS_ALT.search(image["alt"]) or len(image["alt"].split()) < 3:
             problems.append(f"image without meaningful alt text: {image['src']} (alt {image['alt']!r})")
         if image["inOutput"] and not image["caption"]:
             problems.append(f"figure without a caption: {image['src']}")
-    return problems + found["wide"]
+    return problems + found["wide"] + figure_problems(tab)
+
+
+def figure_problems(tab) -> list[str]:
+    """Output figures whose smallest text would render below MIN_TEXT_PX, or wider than MAX_ASPECT:1. The text
+    size comes from the PNG itself: matplotlib records its dots per inch (the pHYs chunk), the book's figures
+    use no text below plots.SMALLEST_FONT_PT (tests/test_figures.py checks), and the page scales the image
+    from its natural width to the width it shows."""
+    figures = tab.evaluate("""async () => {
+        const article = document.querySelector("article") || document.body;
+        const images = [...article.querySelectorAll(".cell_output img")];
+        return Promise.all(images.map(async img => {
+            let dpi = null;
+            try {
+                const bytes = new Uint8Array(await (await fetch(img.currentSrc || img.src)).arrayBuffer());
+                const view = new DataView(bytes.buffer);
+                for (let at = 8; at + 8 <= bytes.length;) {  // PNG chunks: length, type, data, CRC
+                    const length = view.getUint32(at), type = String.fromCharCode(...bytes.slice(at + 4, at + 8));
+                    if (type === "pHYs" && bytes[at + 16] === 1) { dpi = view.getUint32(at + 8) * 0.0254; break; }
+                    if (type === "IDAT") break;
+                    at += 12 + length;
+                }
+            } catch (error) { dpi = null; }
+            return {src: (img.currentSrc || img.src).split("/").pop().slice(0, 40), dpi,
+                    natural: [img.naturalWidth, img.naturalHeight], shown: img.getBoundingClientRect().width};
+        }));
+    }""")
+    problems = []
+    for figure in figures:
+        (width, height), shown = figure["natural"], figure["shown"]
+        if not width or not height:
+            continue  # an image that did not load is reported by the page test
+        if width / height > MAX_ASPECT:
+            problems.append(f"figure {width}x{height} px is wider than {MAX_ASPECT:g}:1: {figure['src']}")
+        if figure["dpi"]:
+            text_px = SMALLEST_FONT_PT * figure["dpi"] / 72 * shown / width
+            if text_px < MIN_TEXT_PX:
+                problems.append(f"figure text would render at {text_px:.1f} px (under {MIN_TEXT_PX} px): "
+                                f"{width} px wide shown at {shown:.0f} px, {figure['dpi']:.0f} dpi: {figure['src']}")
+    return problems
 
 
 @pytest.mark.parametrize("page", toc_pages())
-def test_page(page, site, browser):
+def test_page(page, site, browser, axe):
     page_file = HTML / f"{page}.html"
     assert page_file.is_file(), f"{page} is in _toc.yml but the build made no {page_file}"
     url = site + f"{page}.html"
@@ -238,6 +246,13 @@ def test_page(page, site, browser):
     problems += reader_problems(tab)
 
     tab.screenshot(path=SCREENSHOTS / f"{page.replace('/', '__')}.png", full_page=True)
+
+    # Accessibility: serious and critical violations fail the page; the others are listed in the output.
+    violations = accessibility_violations(tab, axe)
+    problems += [describe(v) for v in violations if v["impact"] in FAILING_IMPACTS]
+    for violation in violations:
+        if violation["impact"] not in FAILING_IMPACTS:
+            print(f"{page}: {describe(violation)}")
     visit.close()
 
     # At phone width the page does not scroll sideways, and nothing of the main text runs off the screen.
@@ -385,22 +400,80 @@ BROKEN_PAGE = """<html><body><article>
   </figure></div></div>
 <div style="width: 300px"><div class="highlight"><pre style="overflow: auto">{long_line}</pre></div></div>
 <div style="width: 300px; overflow: auto"><table><tr><th>{long_word}</th></tr></table></div>
+<div class="cell"><div class="cell_output"><pre>Wrote tmpk2x9_a1b/fra.txt</pre></div></div>
+<div class="cell"><div class="cell_output"><table><tr><td>{cut_by_pandas}</td>
+  <td style="max-width: 60px; overflow: hidden; white-space: nowrap">{long_word}</td></tr></table></div></div>
+<div class="cell"><div class="cell_output"><figure><img alt="A strip of a figure, far too wide" style="width: 672px"
+  src="{wide_png}"><figcaption>A wide strip.</figcaption></figure></div></div>
 <div class="cell"><div class="cell_output"><figure><img alt="A well-described figure of the loss"
-  src="{png}"><figcaption>Loss per epoch.</figcaption></figure><pre>All fine: 3/4 of …/keras/x.py</pre></div></div>
+  src="{png}"><figcaption>Loss per epoch.</figcaption></figure><pre>All fine: 3/4 of …/keras/x.py, tmp/a</pre>
+  <table><tr><td>?!...</td><td>Je pensais...</td></tr></table>
+  <figure><img alt="A figure of a readable size" src="{fine_png}"><figcaption>Fine.</figcaption></figure>
+</div></div>
 </article></body></html>"""
 PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9a"
        "wAAAABJRU5ErkJggg==")
 
 
-def test_reader_problems_catches_each_class_on_a_broken_page(browser):
-    context = browser.new_context(viewport=DESKTOP)
+def matplotlib_png(width_in: float, height_in: float) -> str:
+    """A data: URI of a PNG as the notebooks' inline backend saves one (100 dpi, recorded in its pHYs chunk)."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width_in, height_in))
+    ax.plot([0, 1], [0, 1])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_reader_problems_catches_each_class_on_a_broken_page(chromium):
+    context = chromium.new_context(viewport=DESKTOP)
     tab = context.new_page()
-    tab.set_content(BROKEN_PAGE.format(png=PNG, long_line="x = 1  # " + "y" * 200, long_word="z" * 200))
+    cut_by_pandas = "notre nouvelle histoire de la nouvelle librairi..."  # pandas' cut: 47 characters + "..."
+    assert len(cut_by_pandas) == 50
+    tab.set_content(BROKEN_PAGE.format(png=PNG, long_line="x = 1  # " + "y" * 200, long_word="z" * 200,
+                                       cut_by_pandas=cut_by_pandas, wide_png=matplotlib_png(20, 3),
+                                       fine_png=matplotlib_png(6, 4)))
     problems = reader_problems(tab)
     context.close()
     expected = ["TensorFlow log line in an output", "machine path in an output",
-                "image without meaningful alt text: ", "figure without a caption", "code block ", "table "]
+                "image without meaningful alt text: ", "figure without a caption", "code block ", "table ",
+                "table cell cut short", "figure 2000x300 px is wider than 3:1", "figure text would render at"]
     assert [next(p for p in problems if p.startswith(e)) for e in expected]  # each class reported ...
-    # ... exactly once each, and nothing on the well-formed last cell (its caption, alt text, "3/4", "…/").
+    # ... once each (paths: one absolute, one a temporary folder's name; cut cells: pandas' and the style's),
+    # and nothing on the well-formed last cell (caption, alt text, "3/4", "…/", "tmp/a", cells ending in "...",
+    # a figure of 6 by 4 inches).
     assert sorted(p.split(":")[0].split(" ")[0] for p in problems) == sorted(
-        ["TensorFlow", "machine", "image", "figure", "figure", "code", "table"]), problems
+        ["TensorFlow", "machine", "machine", "image", "figure", "figure", "code", "table", "table", "table",
+         "figure", "figure"]), problems
+
+
+# A page with one violation of each failing kind, and one of a minor kind, beside markup that passes.
+INACCESSIBLE_PAGE = """<html lang="en"><head><title>A page made inaccessible</title></head><body><main>
+<h1>Accessibility</h1>
+<img src="{png}">
+<input type="text">
+<p style="color: #bbbbbb; background: #ffffff">Grey on white: too little contrast to read.</p>
+<h4>A heading that skips levels</h4>
+<label>A box with a label <input type="text"></label>
+<img src="{png}" alt="A described image">
+</main></body></html>"""
+
+
+def test_accessibility_audit_catches_violations_on_a_broken_page(chromium, axe):
+    context = chromium.new_context(viewport=DESKTOP)
+    tab = context.new_page()
+    tab.set_content(INACCESSIBLE_PAGE.format(png=PNG))
+    violations = {v["id"]: v for v in accessibility_violations(tab, axe)}
+    context.close()
+    failing = sorted(name for name, v in violations.items() if v["impact"] in FAILING_IMPACTS)
+    assert failing == ["color-contrast", "image-alt", "label"], violations
+    assert violations["heading-order"]["impact"] not in FAILING_IMPACTS  # listed, not failed
+    assert violations["image-alt"]["count"] == 1 and violations["label"]["count"] == 1  # not the good ones
