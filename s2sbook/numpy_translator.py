@@ -13,8 +13,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import Vocabulary, encode_source
+from .data import WORD, Vocabulary, encode_source
 from .text import END, START, detokenize
+from .translator import EmptyTranslationError, empty_translation_message
 
 
 # 08_nothing_but_the_weights.ipynb
@@ -49,10 +50,10 @@ EXPORT_FOLDER = "exported_weights"  # under cache.cache_root()
 WEIGHTS_FILE, MODEL_FILE = "weights.npz", "model.json"
 
 
-def export_weights(fullmodel, ds, folder, key):
+def export_weights(fullmodel, ds, folder, key, read=read_weights):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez(folder / WEIGHTS_FILE, **read_weights(fullmodel))
+    np.savez(folder / WEIGHTS_FILE, **read(fullmodel))
     model = {
         "key": key,
         "en_tokens": ds.en_vocab.tokens,
@@ -167,34 +168,58 @@ class NumpyTranslator:
 
     def translate(self, sentence):
         input_seq = encode_source(sentence, self.en_vocab, self.max_len_en)
-        return detokenize(
-            numpy_decode_sequence(
-                input_seq, self.w, self.fr_vocab, self.max_decoder_len
-            )
+        tokens = numpy_decode_sequence(
+            input_seq, self.w, self.fr_vocab, self.max_decoder_len
         )
+        french = detokenize(tokens)
+        if not any(WORD.search(t) for t in tokens):  # as Translator does
+            raise EmptyTranslationError(empty_translation_message(french))
+        return french
 
 
 # 08_nothing_but_the_weights.ipynb
-SITE_FILE = (
-    "s2s_weights.js"  # the build copies it into the site's _static/ folder
-)
+# The site's weights files, one per model of the live boxes; the build copies
+# them into the site's _static/ folder.
+SITE_FILES = {
+    "book": "s2s_weights.js",
+    "real": "s2s_weights_real.js",
+    "attention": "s2s_weights_attention.js",
+}
+SITE_FILE = SITE_FILES["book"]
+DTYPES = {
+    "float32": "<f4",
+    "float16": "<f2",
+}  # little-endian, as the page reads
 
 
-def write_site_bundle(folder):
+def write_site_bundle(folder, name="book", dtype="float32", about=None):
     weights, model = load_weights(folder)
     arrays = {
-        name: {
+        array: {
             "shape": list(a.shape),
-            "float32": base64.b64encode(a.astype("<f4").tobytes()).decode(
-                "ascii"
-            ),
+            "dtype": dtype,
+            "base64": base64.b64encode(
+                a.astype(DTYPES[dtype]).tobytes()
+            ).decode("ascii"),
         }
-        for name, a in weights.items()
+        for array, a in weights.items()
     }
+    bundle = {**model, "name": name, "about": about or {}, "weights": arrays}
     text = (
-        "window.S2S_MODEL = "
-        + json.dumps({**model, "weights": arrays}, ensure_ascii=False)
+        f"(self.S2S_MODELS = self.S2S_MODELS || {{}})[{json.dumps(name)}] = "
+        + json.dumps(bundle, ensure_ascii=False)
         + ";\n"
     )
-    (Path(folder) / SITE_FILE).write_text(text, encoding="utf-8")
-    return Path(folder) / SITE_FILE
+    path = Path(folder) / SITE_FILES[name]
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# 08_nothing_but_the_weights.ipynb
+def read_attention_weights(fullmodel):
+    combine = fullmodel.get_layer("attention_combine")
+    return {
+        **read_weights(fullmodel),
+        "combine_kernel": keras.ops.convert_to_numpy(combine.kernel),
+        "combine_bias": keras.ops.convert_to_numpy(combine.bias),
+    }

@@ -33,7 +33,7 @@ TOKEN_RE = re.compile(r"\w+(?:'\w+)*'?|[^\w\s]")
 
 
 def normalize(text):
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFKC", text)
     text = text.translate(str.maketrans({**SPECIAL_SPACES, **APOSTROPHES}))
     return " ".join(text.lower().split())
 

@@ -95,7 +95,8 @@ HEADERS = {
         "Chapter 8: the trained weights exported (.npz + JSON, no pickle), and the translator redone in numpy\n"
         "from nothing but them: embedding lookup, LSTM step, dense softmax, greedy decoding; the site's bundle.",
         "import base64\nimport json\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n\n"
-        "from .data import Vocabulary, encode_source\nfrom .text import END, START, detokenize",
+        "from .data import WORD, Vocabulary, encode_source\nfrom .text import END, START, detokenize\n"
+        "from .translator import EmptyTranslationError, empty_translation_message",
     ),
     "s2sbook/distributed.py": (
         "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
