@@ -54,6 +54,34 @@
     return tokens;
   }
 
+  // s2sbook.text.typed_forms: each token -> the characters the reader typed for it (each character normalised
+  // alone, remembering where it came from), or nothing where that tokenises otherwise than the whole text.
+  const ONE_SPACE = new RegExp(`^${PY_SPACE.source}$`);
+  function typedForms(text) {
+    const pieces = [], origin = [];
+    let at = 0;
+    for (const ch of text) {
+      const piece = ONE_SPACE.test(ch) ? " " : normalize(ch);
+      pieces.push(piece);
+      for (let k = 0; k < piece.length; k++) origin.push([at, at + ch.length]);
+      at += ch.length;
+    }
+    const spans = [];
+    for (const match of pieces.join("").matchAll(TOKEN_RE)) {
+      let start = match.index;
+      for (const token of tokenize(match[0])) { // splits elisions only
+        spans.push([token, start, start + token.length]);
+        start += token.length;
+      }
+    }
+    const forms = new Map(), tokens = tokenize(text);
+    if (spans.length !== tokens.length || spans.some(([token], i) => token !== tokens[i])) return forms;
+    for (const [token, start, end] of spans) {
+      if (!forms.has(token)) forms.set(token, text.slice(origin[start][0], origin[end - 1][1]));
+    }
+    return forms;
+  }
+
   function detokenize(tokens) {
     let text = tokens.join(" ");
     for (const mark of [" .", " ,"]) text = text.split(mark).join(mark.trim());
@@ -238,6 +266,13 @@
       }
       if (!tokens.some((t) => WORD.test(t))) {
         // The vocabulary knows "?" and ".", so without this check "?!" would be translated into a sentence.
+        const symbols = [...new Set(tokens.filter((t) => !/^\p{P}/u.test(t)))];
+        if (symbols.length) { // an emoji is a symbol, not punctuation: say so
+          return {tokens, error: {type: "ValueError", message: `the sentence ${shorten(sentence)} has no word: ` +
+            `${symbols.slice(0, MAX_LISTED).map((t) => shorten(t)).join(", ")} ` +
+            `${symbols.length === 1 ? "is a symbol" : "are symbols"} (emoji are symbols), not English words: ` +
+            "give at least one English word"}};
+        }
         return {tokens, error: {type: "ValueError",
           message: `the sentence ${shorten(sentence)} is only punctuation: give at least one English word`}};
       }
@@ -247,11 +282,14 @@
       }
       const unknown = [...new Set(tokens.filter((t) => !this.enIndex.has(t)))];
       if (unknown.length && this.unk === undefined) {
-        unknown.sort(byCodePoint);
+        // Quoted as the reader typed them ("Ｚｏｒｂｌａｘ", not "zorblax"), as encode_source does.
+        const typed = typedForms(sentence);
+        const quoted = [...new Set(unknown.map((t) => typed.get(t) ?? t))].filter((t) => !this.enIndex.has(t));
+        quoted.sort(byCodePoint);
         // A message quotes a few words, each cut short: input can be a 100,000-character "word".
-        let listed = unknown.slice(0, MAX_LISTED).map((t) => shorten(t)).join(", ");
-        if (unknown.length > MAX_LISTED) listed += ` and ${unknown.length - MAX_LISTED} more`;
-        return {tokens, error: {type: "UnknownWordsError", message: `${unknown.length} word(s) not in the en ` +
+        let listed = quoted.slice(0, MAX_LISTED).map((t) => shorten(t)).join(", ");
+        if (quoted.length > MAX_LISTED) listed += ` and ${quoted.length - MAX_LISTED} more`;
+        return {tokens, error: {type: "UnknownWordsError", message: `${quoted.length} word(s) not in the en ` +
           `vocabulary of ${this.enTokens.length} tokens: ${listed}. The model can only ` +
           "read words it was trained on: rephrase with known words, or add sentences with them to the corpus " +
           "and retrain."}};
@@ -316,7 +354,7 @@
   const FILES = {book: "s2s_weights.js", real: "s2s_weights_real.js", attention: "s2s_weights_attention.js"};
   const LABELS = {real: "Real sentences (chapter 9)", book: "The book's model (chapters 2–8)",
     attention: "With attention (chapter 7)"};
-  const S2S = {tokenize, normalize, detokenize, pyRepr, topThree, Translator, FILES, translators: {},
+  const S2S = {tokenize, normalize, typedForms, detokenize, pyRepr, topThree, Translator, FILES, translators: {},
     timings: {}};
 
   // ---- The page ----------------------------------------------------------------------------------

@@ -53,6 +53,27 @@ def tokenize(text):
 
 
 # 01_data.ipynb
+def typed_forms(text):
+    pieces, origin = [], []
+    for at, character in enumerate(text):
+        piece = " " if character.isspace() else normalize(character)
+        pieces.append(piece)
+        origin += [at] * len(piece)
+    spans = []
+    for match in TOKEN_RE.finditer("".join(pieces)):
+        start = match.start()
+        for token in tokenize(match.group()):  # splits elisions only
+            spans.append((token, start, start + len(token)))
+            start += len(token)
+    if [token for token, _, _ in spans] != tokenize(text):
+        return {}
+    forms = {}
+    for token, start, end in spans:
+        forms.setdefault(token, text[origin[start] : origin[end - 1] + 1])
+    return forms
+
+
+# 01_data.ipynb
 def detokenize(tokens):
     text = " ".join(tokens)
     for mark in (" .", " ,"):

@@ -71,6 +71,29 @@ def test_javascript_tokenizes_random_strings_as_python():
     assert not mismatches, mismatches[:5]
 
 
+def test_javascript_finds_the_typed_forms_as_python():
+    from s2sbook.text import typed_forms
+
+    sentences = [s for pair in data.read_corpus(data.SHIPPED_CORPUS).pairs[:2000] for s in pair] + TRICKY + [
+        "Ｚｏｒｂｌａｘ, QUUX l\u2019homme!", "x\u00b2 \u00bd", "\U0001f600a", "ＡＢＣ\u3000ｄｅｆ"]
+    js = run_node("process.stdout.write(JSON.stringify(input.map(s => Object.fromEntries(S2S.typedForms(s)))));",
+                  sentences)
+    assert js == [typed_forms(s) for s in sentences]
+    assert typed_forms("Ｚｏｒｂｌａｘ, QUUX!") == {"zorblax": "Ｚｏｒｂｌａｘ", ",": ",", "quux": "QUUX", "!": "!"}
+    assert typed_forms("e\u0301te\u0301") == {}  # NFKC joins the accent to its letter: no typed form
+
+
+def test_messages_quote_what_the_reader_typed_and_name_symbols(shipped):
+    with pytest.raises(data.UnknownWordsError, match="'Ｚｏｒｂｌａｘ'"):
+        data.encode_source("He eats the Ｚｏｒｂｌａｘ.", shipped.en_vocab, shipped.max_len_en)
+    assert data.encode_source("Ｈｅ ｅａｔｓ.", shipped.en_vocab, shipped.max_len_en).tolist() == \
+        data.encode_source("He eats.", shipped.en_vocab, shipped.max_len_en).tolist()
+    with pytest.raises(ValueError, match="'\U0001f600' is a symbol \\(emoji are symbols\\)"):
+        data.encode_source("\U0001f600!", shipped.en_vocab, shipped.max_len_en)
+    with pytest.raises(ValueError, match="only punctuation"):
+        data.encode_source("?!", shipped.en_vocab, shipped.max_len_en)
+
+
 def test_javascript_writes_repr_like_python():
     words = ["zorblax", "don't", 'say "hi"', "it's \"both\"", "back\\slash", "\x00\x7f\u200b\U000e0001",
              "\u00e9t\u00e9", "a\u00a0b\u2009c\u202fd\u3000e", "\u1680\u2000\u200a\u2028\u2029\u205f \x85",
@@ -114,6 +137,9 @@ def test_numpy_reproduces_the_inference_models(exported):
         assert numpy_translator.numpy_decode_sequence(row[None], w, ds.fr_vocab, ds.max_decoder_len) == expected
 
 
+FULL_WIDTH = "Ｈｅ ｅａｔｓ ｔｈｅ Ｚｏｒｂｌａｘ."
+
+
 def python_answer(translator, sentence):
     try:
         return {"french": translator.translate(sentence), "error": None}
@@ -141,7 +167,8 @@ def test_javascript_translates_like_numpy_with_the_same_errors(exported):
     translator = numpy_translator.NumpyTranslator(folder)
     sentences = [en for en, _ in ds.corpus.pairs[:6]] + [
         "He eats the zorblax.", "Zorblax quux he eats, 'don't'", "", "   ", "?", "?!...", "he eats " * 30,
-        "He eats the " + "zorblax" * 20 + ".", " ".join(f"w{i}" for i in range(12))]
+        "He eats the " + "zorblax" * 20 + ".", " ".join(f"w{i}" for i in range(12)),
+        FULL_WIDTH, "ZORBLAX zorblax Zorblax", "\U0001f600", "\U0001f600 \u2665 !", "He eats \U0001f600"]
     js = translate_in_javascript(folder, sentences)
     for sentence, answer in zip(sentences, js, strict=True):
         expected = python_answer(translator, sentence)
@@ -154,6 +181,7 @@ def test_javascript_translates_like_numpy_with_the_same_errors(exported):
             assert [s["top"][0][0] for s in steps[:len(answer["output"])]] == answer["output"]
             assert all(len(s["top"]) == 3 and s["top"][0][1] >= s["top"][1][1] >= s["top"][2][1] for s in steps)
     assert sum(a["error"] is None for a in js) == 6
+    assert "'Ｚｏｒｂｌａｘ'" in js[-5]["error"]["message"]
 
 
 def test_the_build_ships_the_weights_from_the_cache(tmp_path, monkeypatch):
