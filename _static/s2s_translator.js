@@ -181,11 +181,7 @@
   // One LSTM step: z = x·kernel + bias (given: the word's input projection) + h·recurrent_kernel, the gates
   // side by side in Keras's order i, f, c, o; then c' = f⊙c + i⊙c̃ and h' = o⊙tanh(c').
   function lstmStep(inputProjection, h, c, recurrent) {
-    const n = h.length, width = 4 * n, z = Float64Array.from(inputProjection), u = recurrent.data;
-    for (let k = 0; k < n; k++) {
-      const hk = h[k], row = k * width;
-      for (let j = 0; j < width; j++) z[j] += hk * u[row + j];
-    }
+    const n = h.length, z = addProduct(Float64Array.from(inputProjection), h, recurrent.data);
     const newH = new Float64Array(n), newC = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       const i = sigmoid(z[j]), f = sigmoid(z[n + j]), candidate = Math.tanh(z[2 * n + j]), o = sigmoid(z[3 * n + j]);
@@ -195,14 +191,26 @@
     return [newH, newC];
   }
 
-  // x·kernel + bias, then softmax (the largest score subtracted first, as numpy's dense_softmax does).
-  function dense(x, kernel, bias) {
-    const outputs = bias.data.length, y = Float64Array.from(bias.data), k = kernel.data;
-    for (let i = 0; i < x.length; i++) {
-      const xi = x[i], row = i * outputs;
-      for (let j = 0; j < outputs; j++) y[j] += xi * k[row + j];
+  // y + x·kernel, four rows of the kernel at a time (a quarter of the passes over y: twice as fast in
+  // Chromium for chapter 9's output layer); the sums differ from one row at a time only in the last bits of
+  // float64.
+  function addProduct(y, x, k) {
+    const n = y.length, rows = x.length;
+    let i = 0;
+    for (; i + 3 < rows; i += 4) {
+      const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      for (let j = 0; j < n; j++) y[j] += x0 * k[r0 + j] + x1 * k[r1 + j] + x2 * k[r2 + j] + x3 * k[r3 + j];
+    }
+    for (; i < rows; i++) {
+      const xi = x[i], row = i * n;
+      for (let j = 0; j < n; j++) y[j] += xi * k[row + j];
     }
     return y;
+  }
+
+  // x·kernel + bias, then softmax (the largest score subtracted first, as numpy's dense_softmax does).
+  function dense(x, kernel, bias) {
+    return addProduct(Float64Array.from(bias.data), x, kernel.data);
   }
 
   function softmax(logits) {
