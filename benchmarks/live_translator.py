@@ -1,18 +1,23 @@
 #!/usr/bin/env python
-"""The live translator's budgets, measured in the real browser on the built site.
+"""The live boxes' budgets, measured in the real browser on the built site.
 
-Method. Serves the built site (``_build/html``, or ``--site``) on 127.0.0.1 and opens chapter 8's page in
-headless Chromium (Debian's, driven by Playwright, as the browser test does). It prints:
+Method. Serves the built site (``_build/html``, or ``--site``) on 127.0.0.1 and opens the intro's page,
+whose box runs chapter 9's real-sentence model first and offers the book's model and chapter 7's attention
+model, in headless Chromium (Debian's, driven by Playwright, as the browser test does). It prints:
 
-- shipped: the bytes of what the page loads for the translator (``s2s_translator.js`` and ``.css``, and the
-  exported weights ``s2s_weights.js``), against 1 MB;
+- shipped: the bytes of everything the boxes can load (``s2s_translator.js`` and ``.css``, and the three
+  weights files: the book's and the attention model's as base64 float32, the real-sentence model's as
+  base64 float16), against 3 MB;
 - ready: milliseconds from the page's load (its document loaded and parsed, DOMContentLoaded, when the
-  translator starts) until the translator can translate (the weights loaded and decoded, the example
-  translated), median of ``--loads`` fresh page loads, against 1 s. Also printed, not budgeted: the same
-  moment counted from navigation start, which adds the theme's own page load (its style sheets and
+  translator starts) until the box can translate (the real-sentence model's weights loaded and decoded, the
+  example translated), median of ``--loads`` fresh page loads, against 1 s. Also printed, not budgeted: the
+  same moment counted from navigation start, which adds the theme's own page load (its style sheets and
   scripts), and the load event;
-- one translation: for each test sentence, ``--repeats`` calls of the page's translator timed together with
-  ``performance.now()`` and divided; the median over the test split, against 1 ms.
+- one translation: for each sentence of chapter 9's test split, ``--repeats`` calls of the real-sentence
+  model's translator timed together with ``performance.now()`` and divided; the median, against 5 ms;
+- the attention grid: with the attention model chosen, each of the book's test sentences typed into the
+  box (an input event); the time from the event to the grid in the page (translation and drawing, which
+  the page times itself), the largest over the split, against one animation frame at 60 Hz (16.7 ms).
 
 Exits with status 1 if any budget is not met, after printing everything.
 
@@ -31,12 +36,14 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from s2sbook import data
+from s2sbook import data, pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = "chapters/08_nothing_but_the_weights.html"
-SHIPPED = ("_static/s2s_translator.js", "_static/s2s_translator.css", "_static/s2s_weights.js")
-BUDGETS = {"shipped_kb": 1024, "ready_ms": 1000, "translation_ms": 1.0}  # 1 MB, 1 s, 1 ms (1 KB = 1024 bytes)
+PAGE = "intro.html"
+SHIPPED = ("_static/s2s_translator.js", "_static/s2s_translator.css", "_static/s2s_weights.js",
+           "_static/s2s_weights_real.js", "_static/s2s_weights_attention.js")
+# 3 MB, 1 s, 5 ms, one frame at 60 Hz (1 KB = 1024 bytes)
+BUDGETS = {"shipped_kb": 3 * 1024, "ready_ms": 1000, "translation_ms": 5.0, "grid_ms": 1000 / 60}
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -44,7 +51,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
+def measure(site: Path, english: list[str], book_english: list[str], loads: int, repeats: int) -> dict:
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("S2S_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -61,7 +68,7 @@ def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
                 context = browser.new_context()  # a fresh context: nothing cached from the last load
                 tab = context.new_page()
                 tab.goto(url, wait_until="load")
-                tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=10_000)
+                tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=20_000)
                 ready.append(tab.evaluate("S2S.timings.ready"))
                 navigation = tab.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
                 content_loaded.append(navigation["domContentLoadedEventEnd"])
@@ -69,12 +76,23 @@ def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
                 if len(ready) < loads:
                     context.close()
             per_sentence = tab.evaluate("""([sentences, repeats]) => sentences.map(s => {
-                S2S.translator.translate(s);  // once untimed
+                const translator = S2S.translators.real;
+                translator.translate(s);  // once untimed
                 const t0 = performance.now();
-                for (let i = 0; i < repeats; i++) S2S.translator.translate(s);
+                for (let i = 0; i < repeats; i++) translator.translate(s);
                 return (performance.now() - t0) / repeats; })""", [english, repeats])
-            failed = tab.evaluate("""sentences => sentences.filter(s => S2S.translator.translate(s).error).length""",
-                                  english)
+            failed = tab.evaluate("""sentences => sentences.filter(s => {
+                const error = S2S.translators.real.translate(s).error;
+                return error && error.type !== "EmptyTranslationError"; }).length""", english)
+            tab.check(".s2s-live input[type=radio][value=attention]")
+            tab.wait_for_selector(".s2s-live[data-model=attention][data-state=ready]", timeout=20_000)
+            grid = tab.evaluate("""sentences => {
+                const input = document.querySelector(".s2s-live .s2s-input");
+                return sentences.map(s => {
+                    input.value = s;
+                    input.dispatchEvent(new Event("input"));
+                    if (!document.querySelector(".s2s-live .s2s-attention")) throw new Error("no grid for " + s);
+                    return S2S.timings.translate + S2S.timings.draw; }); }""", book_english)
             browser.close()
     finally:
         server.shutdown()
@@ -82,7 +100,8 @@ def measure(site: Path, english: list[str], loads: int, repeats: int) -> dict:
     return {"ready_ms": statistics.median(r - c for r, c in zip(ready, content_loaded, strict=True)),
             "ready_from_start_ms": statistics.median(ready), "content_loaded_ms": statistics.median(content_loaded),
             "load_ms": statistics.median(load_event),
-            "translation_ms": statistics.median(per_sentence), "failed": failed}
+            "translation_ms": statistics.median(per_sentence), "failed": failed,
+            "grid_ms": max(grid), "grid_median_ms": statistics.median(grid)}
 
 
 def main(argv=None) -> int:
@@ -96,9 +115,13 @@ def main(argv=None) -> int:
         sys.exit(f"no built site with the live translator at {args.site} (missing: {missing or PAGE}); "
                  "build the book first: jupyter-book build . -W -n --keep-going")
     sizes = {name: (args.site / name).stat().st_size for name in SHIPPED}
-    ds = data.prepare()
-    english = [ds.corpus.pairs[i][0] for i in ds.split["test"]]
-    result = measure(args.site, english, args.loads, args.repeats)
+    recipe = pipeline.REAL_RECIPE
+    real = data.prepare(data.TATOEBA_CORPUS, seed=recipe["seed"], max_pairs=recipe["max_pairs"],
+                        min_count=recipe["min_count"])
+    english = [real.corpus.pairs[i][0] for i in real.split["test"]]
+    book = data.prepare()
+    book_english = [book.corpus.pairs[i][0] for i in book.split["test"]]
+    result = measure(args.site, english, book_english, args.loads, args.repeats)
     if result["failed"]:
         sys.exit(f"FAILED: the page could not translate {result['failed']} test sentences")
 
@@ -106,10 +129,12 @@ def main(argv=None) -> int:
     for name, size in sizes.items():
         print(f"{name:30} {size / 1024:8.1f} KB")
     rows = [
-        ("shipped (weights + code)", shipped_kb, "KB", BUDGETS["shipped_kb"]),
+        ("shipped (three models' weights + code)", shipped_kb, "KB", BUDGETS["shipped_kb"]),
         (f"ready to translate after load (median of {args.loads})", result["ready_ms"], "ms", BUDGETS["ready_ms"]),
-        (f"one translation (median of {len(english)} test sentences)", result["translation_ms"], "ms",
+        (f"one translation, real model (median of {len(english):,})", result["translation_ms"], "ms",
          BUDGETS["translation_ms"]),
+        (f"attention grid after an input (largest of {len(book_english):,})", result["grid_ms"], "ms",
+         BUDGETS["grid_ms"]),
     ]
     print(f"\n{'what':52} {'measured':>10} {'budget':>10}")
     over = []
@@ -119,7 +144,7 @@ def main(argv=None) -> int:
             over.append(what)
     print(f"(from navigation start, medians: the page's document loaded at {result['content_loaded_ms']:.0f} ms, "
           f"the translator was ready at {result['ready_from_start_ms']:.0f} ms, the load event came at "
-          f"{result['load_ms']:.0f} ms)")
+          f"{result['load_ms']:.0f} ms; the attention grid's median: {result['grid_median_ms']:.2f} ms)")
     if over:
         print(f"FAILED: over budget: {', '.join(over)}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .arrays import SEED, make_arrays, pad, split_indices
-from .text import END, PAD, START, tokenize
+from .text import END, PAD, START, tokenize, typed_forms
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPO_ROOT / "data" / "eng-fra.tsv"
@@ -338,8 +339,18 @@ def encode_source(sentence: str, en_vocab: Vocabulary, max_len_en: int) -> np.nd
         raise ValueError("the sentence is empty: give at least one English word")
     if not any(WORD.search(t) for t in tokens):
         # The vocabulary knows "?" and ".", so without this check "?!" would be translated into a sentence.
+        symbols = list(dict.fromkeys(t for t in tokens if not unicodedata.category(t[0]).startswith("P")))
+        if symbols:  # an emoji is a symbol, not punctuation: say so
+            listed = ", ".join(shorten(t) for t in symbols[:MAX_LISTED])
+            raise ValueError(f"the sentence {shorten(sentence)} has no word: {listed} "
+                             f"{'is a symbol' if len(symbols) == 1 else 'are symbols'} (emoji are symbols), not "
+                             "English words: give at least one English word")
         raise ValueError(f"the sentence {shorten(sentence)} is only punctuation: give at least one English word")
     if len(tokens) > max_len_en:
         raise ValueError(f"the sentence has {len(tokens)} tokens; the model was trained on at most "
                          f"{max_len_en}. Split it into shorter sentences.")
+    if en_vocab.unk is None:
+        # Refused words are quoted as the reader typed them ("Ｚｏｒｂｌａｘ", not "zorblax"): encode raises.
+        typed = typed_forms(sentence)
+        en_vocab.encode([t if t in en_vocab.index else typed.get(t, t) for t in tokens])
     return pad([en_vocab.encode(tokens)], max_len_en)

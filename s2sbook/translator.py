@@ -75,6 +75,12 @@ class EmptyTranslationError(ValueError):
     """The model's output holds no French word: an empty string is not a translation."""
 
 
+def empty_translation_message(french: str) -> str:
+    """EmptyTranslationError's message, given by this translator, chapter 8's numpy one and the page's."""
+    return (f"the model's output {french!r} holds no French word, so there is no translation to give. Rephrase "
+            "the sentence; the model translates sentences like those it was trained on best.")
+
+
 class TruncatedTranslationWarning(UserWarning):
     """The output reached ``max_decoder_len`` tokens without ``_END``: it may be cut short."""
 
@@ -235,9 +241,7 @@ class Translator:
         for result, tokens in zip(results, outputs, strict=True):
             french = detokenize(tokens)
             if not any(WORD.search(t) for t in tokens):
-                result.error = (f"{EmptyTranslationError.__name__}: the model's output {french!r} holds no French "
-                                "word, so there is no translation to give. Rephrase the sentence; the model "
-                                "translates sentences like those it was trained on best.")
+                result.error = f"{EmptyTranslationError.__name__}: {empty_translation_message(french)}"
                 continue
             result.french = french
             if len(tokens) >= self.max_decoder_len:  # decode_batch stops there; an ended output is shorter

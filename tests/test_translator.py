@@ -80,7 +80,7 @@ def test_command_line_translates_in_a_fresh_process(tiny, saved):
     (None, TypeError, "got NoneType"),
     (42, TypeError, "got int"),
     (b"He eats.", TypeError, "got bytes"),
-    ("Paris flies.", data.UnknownWordsError, "'flies', 'paris'"),
+    ("Paris flies.", data.UnknownWordsError, "'Paris', 'flies'"),  # as typed
     ("He eats. " * 20, ValueError, "trained on at most 3"),
 ])
 def test_bad_sentences_get_a_clear_error(tiny, sentence, error, message):
