@@ -23,7 +23,6 @@ loop, per sentence. The script exits with status 1 when that speed-up (as printe
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
 
@@ -31,6 +30,7 @@ import tensorflow as tf
 
 from s2sbook import cache, decoding, models, numpy_translator
 from s2sbook.data import END, START
+from s2sbook.speed import time_per_sentence
 from s2sbook.timing import timed
 
 # Chapter 6's promise: batched greedy decoding is at least this many times faster per sentence than the
@@ -109,8 +109,8 @@ def main(argv=None) -> int:
     for name, decode, timed_rows, repeats in methods:
         # Untimed first run: one sentence for the loops, the whole split for the batched methods.
         decode(rows if timed_rows is rows else rows[-1:])
-        outputs, seconds = timed(functools.partial(decode, timed_rows), repeats)
-        results[name] = (outputs, seconds / len(timed_rows), len(timed_rows))
+        outputs, per_sentence = time_per_sentence(decode, timed_rows, repeats)  # chapter 6's timing
+        results[name] = (outputs, per_sentence, len(timed_rows))
 
     classic_outputs, classic_time, _ = results["classic loop (predict per token)"]
     greedy_methods = ("direct model calls", "compiled step (tf.function)", "batched greedy",

@@ -115,3 +115,10 @@ def test_a_new_chapter_and_its_new_module_need_only_the_toc_entry(tmp_path):
     checks = run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/test_repository.py",
                  "tests/test_colab.py", "tests/test_generated.py", "-k", "not new_chapter")
     assert checks.returncode == 0, checks.stdout[-3000:]
+
+
+def test_a_generated_module_that_no_chapter_saves_to_any_more_is_named(monkeypatch):
+    generate = load_script("tools/generate.py")
+    monkeypatch.setattr(generate, "toc_notebooks", lambda: [])
+    with pytest.raises(generate.GenerateError, match=r"no chapter cell is saved to .*s2sbook/text\.py"):
+        generate.saved_cells()

@@ -1,5 +1,6 @@
-"""The book's structure: pages from _toc.yml, their sources, the repository. Shared by tools/generate.py,
-benchmarks/peak_memory.py and the tests."""
+"""The book's structure: pages from _toc.yml, their sources, the repository's ROOT, and what is derived from
+what the chapters import (third-party modules, the Colab cell's extras, the requirements' pins). Shared by
+tools/generate.py, benchmarks/peak_memory.py, .ci/cache_executed.py and the tests."""
 
 import ast
 import importlib.metadata

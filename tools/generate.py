@@ -72,6 +72,11 @@ def saved_cells() -> dict[str, list[tuple[Path, str]]]:
                                     "import to the chapter's import cell (the generator takes the module's "
                                     "imports from there)")
             found.setdefault(module, []).append((notebook, code.strip()))
+    orphans = [f"s2sbook/{path.name}" for path in sorted((ROOT / "s2sbook").glob("*.py"))
+               if f"s2sbook/{path.name}" not in found and GENERATED_BY in path.read_text(encoding="utf-8")]
+    if orphans:
+        raise GenerateError(f"no chapter cell is saved to {', '.join(orphans)} any more: delete the file, or save "
+                            "a cell to it")
     return found
 
 
