@@ -108,6 +108,12 @@ HEADERS = {
         "from .models import build_training_model, inference_models\nfrom .notebook import is_tensorflow_log\n"
         "from .text import END, START\nfrom .timing import EpochTimes\nfrom .training import EpochLog, compile_model",
     ),
+    "s2sbook/transformer.py": (
+        "Chapter 12: a small encoder-decoder Transformer, translated the keras.io way (the whole model on the\n"
+        "prefix at every step) and by a cached decoder made of its trained layers; the proof in the book's terms.",
+        "import math\nimport time\n\nimport keras\nimport numpy as np\nfrom keras import layers\n\n"
+        "from .decoding import ids_to_tokens\nfrom .text import END, START\nfrom .training import RECIPE",
+    ),
 }
 
 
