@@ -6,6 +6,7 @@ weight, and the check catches a position off by one."""
 import keras
 import numpy as np
 import pytest
+from conftest import load_script
 from tiny import VARIED_PAIRS, write_corpus
 
 from s2sbook import data, training, transformer
@@ -119,3 +120,19 @@ def test_the_check_catches_a_position_off_by_one(tiny):
     with pytest.raises(AssertionError, match="position"):
         transformer.matches_fullmodel(fullmodel, encoder_model, decoder_model, ds.encoder_input_data,
                                       ds.decoder_input_data, ds.decoder_target_data, step=one_step_late)
+
+
+def test_the_benchmark_keeps_each_steps_fastest_time_and_decodes_rows_one_at_a_time():
+    speed = load_script("benchmarks/transformer_speed.py")
+    reported = iter([[9.0, 9.0], [0.3, 0.2], [0.1, 0.4], [0.2, 0.3]])  # the untimed run first
+
+    def decode(rows, step_times):
+        step_times.extend(next(reported))
+        return [f"row {row}" for row in rows]
+
+    out, seconds, steps = speed.measure(decode, [1, 2], repeats=3)
+    assert out == ["row 1", "row 2"] and seconds >= 0 and steps == [0.1, 0.2]
+    seen = []
+    alone = speed.one_at_a_time(lambda rows, _: seen.append(list(rows)) or [f"row {rows[0]}"])
+    assert alone(np.array([5, 6, 7]), []) == ["row 5", "row 6", "row 7"]
+    assert seen == [[5], [6], [7]]
