@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from s2sbook import cache, transformer
 
@@ -41,27 +40,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def measure(decode, rows, repeats):
-    """``(translations, seconds per run, per-step seconds)``: the fastest run and each step's fastest."""
-    decode(rows, [])  # untimed: compiles, and traces for these shapes
-    runs, steps = [], []
-    for _ in range(repeats):
-        step_times = []
-        started = time.perf_counter()
-        out = decode(rows, step_times)
-        runs.append(time.perf_counter() - started)
-        steps.append(step_times)
-    length = min(map(len, steps))
-    return out, min(runs), [min(s[i] for s in steps) for i in range(length)]
-
-
-def one_at_a_time(decode):
-    def run(rows, step_times):
-        return [tokens for i in range(len(rows)) for tokens in decode(rows[i : i + 1], step_times)]
-
-    return run
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     trained = cache.load_or_train(transformer.TRANSFORMER_RECIPE, build=transformer.build_transformer)
@@ -79,33 +57,30 @@ def main(argv=None) -> int:
         return transformer.cached_decode(encoder_model, decoder_model, encoder_input_data, vocab, max_len,
                                          step_times)
 
+    loops = {"recompute": recompute, "cached": cached}
+
     print(f"{args.split} split: {len(rows)} sentences batched, the first {len(sample)} one at a time; "
           f"fastest of {args.repeats} runs")
-    results = {}
-    for name, decode in (("recompute", recompute), ("cached", cached)):
-        results[name, "batched"] = measure(decode, rows, args.repeats)
-        results[name, "one at a time"] = measure(one_at_a_time(decode), sample, args.repeats)
-    for mode in ("batched", "one at a time"):
-        if results["recompute", mode][0] != results["cached", mode][0]:
-            print(f"the cached loop's translations differ from recomputing ({mode})", file=sys.stderr)
+    for name, rows_of, each in (("batched", rows, None), ("one at a time", sample, transformer.one_at_a_time)):
+        first, second = (each(f) if each else f for f in (recompute, cached))
+        if first(rows_of, []) != second(rows_of, []):
+            print(f"the cached loop's translations differ from recomputing ({name})", file=sys.stderr)
             return 1
-    print(f"same translations from both loops, batched and one at a time ({len(rows)} and {len(sample)})")
-    print(f"{'loop':<10} {'mode':<14} {'ms per sentence':>16}")
-    per_sentence = {}
-    for (name, mode), (_, seconds, _) in results.items():
-        per_sentence[name, mode] = seconds / (len(rows) if mode == "batched" else len(sample)) * 1000
-        print(f"{name:<10} {mode:<14} {per_sentence[name, mode]:>16.3f}")
-    print("per step, batched (ms):")
-    for name in ("recompute", "cached"):
-        steps = results[name, "batched"][2]
-        print(f"  {name:<10} " + " ".join(f"{s * 1000:.0f}" for s in steps))
-    for mode in ("one at a time", "batched"):
-        ratio = per_sentence["recompute", mode] / per_sentence["cached", mode]
-        print(f"cached vs recompute, {mode}: {ratio:.1f}x faster per sentence")
-    steps = results["cached", "batched"][2]
+    print("same translations from both loops, batched and one at a time")
+    batched = {name: transformer.timed_runs(f, rows, args.repeats) for name, f in loops.items()}
+    alone = {name: transformer.timed_runs(transformer.one_at_a_time(f), sample, args.repeats)[0]
+             for name, f in loops.items()}
+    print(f"{'loop':<10} {'ms per sentence, batched':>26} {'one at a time':>15}")
+    for name in loops:
+        print(f"{name:<10} {batched[name][0] * 1000:>26.3f} {alone[name] * 1000:>15.3f}")
+    print("ms per step, batched:")
+    for name in loops:
+        print(f"  {name:<10} " + " ".join(f"{s * 1000:.1f}" for s in batched[name][1]))
+    print(f"cached vs recompute, one at a time: {alone['recompute'] / alone['cached']:.1f}x faster per sentence")
+    steps = batched["cached"][1]
     print(f"cached loop, last step vs first step: {steps[-1] / steps[0]:.2f}x (goal: at most {FLAT_GOAL}x)")
-    batched = per_sentence["recompute", "batched"] / per_sentence["cached", "batched"]
-    print(f"cached vs recompute, batched: {batched:.1f}x (goal: at least {BATCHED_GOAL:g}x)")
+    ratio = batched["recompute"][0] / batched["cached"][0]
+    print(f"cached vs recompute, batched: {ratio:.1f}x faster per sentence (goal: at least {BATCHED_GOAL:g}x)")
     return 0
 
 

@@ -376,3 +376,29 @@ def matches_fullmodel(
         "its own included"
     )
     return difference
+
+
+# 12_transformer.ipynb
+def timed_runs(decode, rows, runs=3):
+    # (seconds per sentence, each step's seconds): the fastest of a few runs,
+    # and each step's fastest, since other programs only ever add time. A
+    # first run, untimed, compiles for these shapes.
+    decode(rows, [])
+    seconds, steps = [], []
+    for _ in range(runs):
+        step_times = []
+        started = time.perf_counter()
+        decode(rows, step_times)
+        seconds.append(time.perf_counter() - started)
+        steps.append(step_times)
+    fastest = [min(s[i] for s in steps) for i in range(min(map(len, steps)))]
+    return min(seconds) / len(rows), np.array(fastest)
+
+
+def one_at_a_time(decode):
+    def each(rows, step_times):
+        return [
+            decode(rows[i : i + 1], step_times)[0] for i in range(len(rows))
+        ]
+
+    return each

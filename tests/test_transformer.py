@@ -122,17 +122,26 @@ def test_the_check_catches_a_position_off_by_one(tiny):
                                       ds.decoder_input_data, ds.decoder_target_data, step=one_step_late)
 
 
-def test_the_benchmark_keeps_each_steps_fastest_time_and_decodes_rows_one_at_a_time():
-    speed = load_script("benchmarks/transformer_speed.py")
+def test_timed_runs_keeps_each_steps_fastest_time_and_one_at_a_time_decodes_rows_alone():
     reported = iter([[9.0, 9.0], [0.3, 0.2], [0.1, 0.4], [0.2, 0.3]])  # the untimed run first
+    calls = []
 
     def decode(rows, step_times):
+        calls.append(list(rows))
         step_times.extend(next(reported))
         return [f"row {row}" for row in rows]
 
-    out, seconds, steps = speed.measure(decode, [1, 2], repeats=3)
-    assert out == ["row 1", "row 2"] and seconds >= 0 and steps == [0.1, 0.2]
-    seen = []
-    alone = speed.one_at_a_time(lambda rows, _: seen.append(list(rows)) or [f"row {rows[0]}"])
+    seconds, steps = transformer.timed_runs(decode, [1, 2], runs=3)
+    assert seconds >= 0 and steps.tolist() == [0.1, 0.2] and len(calls) == 4
+    calls.clear()
+    alone = transformer.one_at_a_time(lambda rows, _: decode(rows, []))
+    reported = iter([[0.0]] * 3)
     assert alone(np.array([5, 6, 7]), []) == ["row 5", "row 6", "row 7"]
-    assert seen == [[5], [6], [7]]
+    assert calls == [[5], [6], [7]]
+
+
+def test_the_benchmark_parses_its_options():
+    speed = load_script("benchmarks/transformer_speed.py")
+    assert speed.parse_args(["--sample", "3", "--repeats", "2"]).sample == 3
+    with pytest.raises(SystemExit):
+        speed.parse_args(["--repeats", "0"])
