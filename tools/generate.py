@@ -97,6 +97,14 @@ HEADERS = {
         "import base64\nimport json\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n\n"
         "from .data import Vocabulary, encode_source\nfrom .text import END, START, detokenize",
     ),
+    "s2sbook/shipping.py": (
+        "Chapter 14: encoder_model and a one-step decoder exported with model.export() to a SavedModel and to\n"
+        "ONNX, served in processes without Keras (TensorFlow; ONNX Runtime), and compared with Keras and numpy.",
+        "import tempfile\nimport warnings\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n"
+        "import pandas as pd\n\nfrom . import numpy_translator\n"
+        "from .decoding import compiled, greedy_ids, ids_to_tokens\nfrom .models import inference_models\n"
+        "from .standalone import run_standalone\nfrom .text import END, START\nfrom .timing import timed",
+    ),
     "s2sbook/distributed.py": (
         "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
         "with simulated devices; the proof and greedy decoding on the distributed model.",
