@@ -13,7 +13,9 @@ from s2sbook.backends import BACKENDS, run_on
 
 # Chapter 4's TF1 scope experiment (tf.compat.v1), chapter 6's tf.function and chapter 9's tf.data pipeline
 # teach TensorFlow's own tools.
-TENSORFLOW_CHAPTERS = {"04_same_weights.ipynb", "06_fast_decoding.ipynb", "09_real_sentences.ipynb"}
+# Chapter 14 serves a SavedModel with tf.saved_model.load, in a process of its own.
+TENSORFLOW_CHAPTERS = {"04_same_weights.ipynb", "06_fast_decoding.ipynb", "09_real_sentences.ipynb",
+                       "14_shipping.ipynb"}
 
 
 @pytest.fixture(scope="module")

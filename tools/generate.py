@@ -100,8 +100,8 @@ HEADERS = {
     "s2sbook/shipping.py": (
         "Chapter 14: encoder_model and a one-step decoder exported with model.export() to a SavedModel and to\n"
         "ONNX, served in processes without Keras (TensorFlow; ONNX Runtime), and compared with Keras and numpy.",
-        "import tempfile\nimport warnings\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n"
-        "import pandas as pd\n\nfrom . import numpy_translator\n"
+        "import logging\nimport tempfile\nimport warnings\nfrom pathlib import Path\n\n"
+        "import keras\nimport numpy as np\nimport pandas as pd\n\nfrom . import numpy_translator\n"
         "from .decoding import compiled, greedy_ids, ids_to_tokens\nfrom .models import inference_models\n"
         "from .standalone import run_standalone\nfrom .text import END, START\nfrom .timing import timed",
     ),
