@@ -12,12 +12,18 @@ one-time costs (Keras building its predict function, ``tf.function`` tracing) ar
 tracing time is printed on its own. Outputs are checked: every greedy method must give the classic
 loop's translations on the sample, or the script fails.
 
+Chapter 14's table follows (unless ``--no-shipping``): the same model exported to a SavedModel and to ONNX
+(in a temporary folder), each served in a process of its own without Keras, beside Keras and the numpy
+translator: the files' sizes, one-sentence latency on the first ``--sample`` sentences (the same greedy
+loop for all four, one sentence at a time, median of 3 runs), and whether each translates the split as
+Keras does, with the largest difference of its next-token probabilities (``shipping.side_by_side``).
+
 The line before last is the numpy translator's time per sentence against its budget (at most 1 ms, at
 batch 1), printed, not enforced. The last line is the speed-up of batched greedy decoding over the classic
 loop, per sentence. The script exits with status 1 when that speed-up (as printed, rounded) is under
 ``--goal``: the book's budget of 1,000x by default. The table and the last line are printed either way.
 
-    python benchmarks/decode_speed.py [--sample 20] [--repeats 5] [--beam-width 3] [--goal 1000]
+    python benchmarks/decode_speed.py [--sample 20] [--repeats 5] [--beam-width 3] [--goal 1000] [--no-shipping]
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 
 import tensorflow as tf
 
-from s2sbook import cache, decoding, models, numpy_translator
+from s2sbook import cache, decoding, models, numpy_translator, shipping
 from s2sbook.data import END, START
 from s2sbook.speed import time_per_sentence
 from s2sbook.timing import timed
@@ -54,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--goal", type=int, default=SPEED_UP_GOAL,
                         help="exit with status 1 when batched greedy is less than this many times faster "
                              f"per sentence than the classic loop (default: {SPEED_UP_GOAL:,})")
+    parser.add_argument("--no-shipping", dest="shipping", action="store_false",
+                        help="leave out chapter 14's exported models (SavedModel, ONNX Runtime) and their table")
     args = parser.parse_args(argv)
     if args.sample < 1 or args.repeats < 1 or args.beam_width < 1 or args.goal < 1:
         parser.error("--sample, --repeats, --beam-width and --goal must be at least 1")
@@ -127,6 +136,16 @@ def main(argv=None) -> int:
         print(f"{name:34} {n:9d} {1000 * per_sentence:12.4g} {classic_time / per_sentence:10,.0f}x")
     print(f"\nclassic loop extrapolated to the {len(rows)}-sentence split: {classic_time * len(rows) / 60:.1f} min; "
           f"batched greedy: {results['batched greedy'][1] * len(rows):.2f} s")
+    if args.shipping:
+        with tempfile.TemporaryDirectory() as folder:
+            runs, files = shipping.ship_and_compare(trained.fullmodel, ds, folder, args.split, args.sample)
+            table = shipping.side_by_side(runs, files, ds, args.split)
+        print(f"\nshipped (chapter 14): one sentence at a time on the first {args.sample} sentences; "
+              f"translations and probabilities on the whole split; served in processes without Keras "
+              f"(peak memory: SavedModel {runs['SavedModel (TensorFlow)']['peak_memory_mb']:,} MB, "
+              f"ONNX Runtime {runs['ONNX Runtime']['peak_memory_mb']:,} MB)")
+        print(table.to_string())
+        print()
     numpy_ms = 1000 * results["numpy, weights only (batch 1)"][1]
     numpy_same = sum(a == b for a, b in zip(results["numpy, weights only (batch 1)"][0], results["batched greedy"][0]))
     print(f"numpy translator, batch 1: {numpy_ms:.3f} ms per sentence (budget: at most {NUMPY_BUDGET_MS:g} ms, "

@@ -15,7 +15,13 @@ if "google.colab" in sys.modules:
     # --no-deps keeps Colab's own TensorFlow, Keras, numpy, pandas, matplotlib,
     # h5py and jinja2. What else the chapters import comes at the book's pins
     # (tools/generate.py writes this list from the chapters' imports).
-    EXTRAS = ["filelock==4.3.1", "sacrebleu==2.6.0"]
+    EXTRAS = [
+        "filelock==4.3.1",
+        "onnx==1.23.2",
+        "onnxruntime==1.31.1",
+        "sacrebleu==2.6.0",
+        "tf2onnx==1.17.0",
+    ]
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.run([*pip, "--no-deps", "-e", BOOK], check=True)
     subprocess.run([*pip, *EXTRAS], check=True)
