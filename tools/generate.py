@@ -97,6 +97,12 @@ HEADERS = {
         "import base64\nimport json\nfrom pathlib import Path\n\nimport keras\nimport numpy as np\n\n"
         "from .data import Vocabulary, encode_source\nfrom .text import END, START, detokenize",
     ),
+    "s2sbook/encoders.py": (
+        "Chapter 13: a stacked (two-layer) and a bidirectional encoder, their inference models built by calling\n"
+        "fullmodel's own layers, and greedy decoding that carries any number of states.",
+        "import keras\nfrom keras import layers\n\nfrom .decoding import greedy_ids, ids_to_tokens\n"
+        "from .text import END, START",
+    ),
     "s2sbook/distributed.py": (
         "Chapter 11: data-parallel training on Keras's distribution API (JAX backend), in new processes\n"
         "with simulated devices; the proof and greedy decoding on the distributed model.",
