@@ -4,7 +4,8 @@ Generated from the chapters' ``# @save`` cells by ``python tools/generate.py`` (
 ``text`` (chapter 1), ``arrays`` (chapter 1), ``training`` (chapter 2), ``models`` (chapters 2 and 3),
 ``decoding`` (chapters 3 and 6), ``evaluation`` (chapters 3 and 6), ``checks`` (chapter 4), ``speed`` (chapter
 6), ``attention`` (chapter 7), ``numpy_translator`` (chapter 8), ``pipeline`` (chapter 9), ``backends``
-(chapter 10), ``distributed`` (chapter 11), ``transformer`` (chapter 12), ``shipping`` (chapter 14).
+(chapter 10), ``distributed`` (chapter 11), ``transformer`` (chapter 12), ``encoders`` (chapter 13),
+``shipping`` (chapter 14).
 
 Hand-written: ``budgets``, ``cache``, ``compiled_steps``, ``data``, ``estimate``, ``folders``, ``logs``,
 ``notebook``, ``outcomes``, ``plots``, ``processes``, ``simulated_devices``, ``standalone``, ``timing``,

@@ -34,17 +34,21 @@ def step_by_step(
     encoder_model, decoder_model, encoder_input_data, decoder_input_data
 ):
     # The state is whatever encoder_model returns ([h, c] here; chapter 7 puts
-    # the encoder outputs before them), as plain tensors. decoder_model returns
-    # the probabilities, then the new h and c.
+    # the encoder outputs before them; chapter 13's two layers return
+    # [h1, c1, h2, c2]), as plain tensors. decoder_model returns the
+    # probabilities, then a new value of each recurrent state: the states that
+    # hold one vector per sentence. Encoder outputs (one per word) stay as
+    # they are.
     state = [
         keras.ops.convert_to_tensor(keras.ops.convert_to_numpy(s))
         for s in encoder_model(encoder_input_data)
     ]
+    recurrent = sum(len(s.shape) == 2 for s in state)
     steps = []
     for t in range(decoder_input_data.shape[1]):
         token = keras.ops.convert_to_tensor(decoder_input_data[:, t : t + 1])
-        probs, h, c = decoder_model([token, *state], training=False)[:3]
-        state = [*state[:-2], h, c]
+        probs, *new = decoder_model([token, *state], training=False)
+        state = [*state[: len(state) - recurrent], *new[:recurrent]]
         steps.append(keras.ops.convert_to_numpy(probs)[:, 0, :])
     return np.stack(steps, axis=1)
 
