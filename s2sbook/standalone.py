@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
-import subprocess
-import sys
+import tempfile
 import textwrap
+from pathlib import Path
+
+from .processes import ProcessError, run_python
 
 NEVER = ("keras", "s2sbook")  # what a standalone process must not import, whatever else it forbids
 
@@ -34,7 +35,8 @@ for _name in {forbidden!r}:
 """
 
 EPILOGUE = """
-_arguments = json.loads(sys.stdin.read())
+with open(sys.argv[1], encoding="utf-8") as _file:
+    _arguments = json.load(_file)
 _result = {function}(**_arguments)
 for _name in {forbidden!r}:
     if sys.modules.get(_name, 0) is None:
@@ -70,11 +72,14 @@ def run_standalone(function, *, uses=(), forbidden=(), block: bool = True, timeo
     block_code = BLOCK.format(forbidden=forbidden) if block else ""
     code = "\n\n".join([PRELUDE, block_code, *(source_of(f) for f in (*uses, function)),
                         EPILOGUE.format(function=function.__name__, forbidden=forbidden)])
-    # TensorFlow's C++ start-up log goes to this process's standard error, which is only shown on failure.
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    process = subprocess.run([sys.executable, "-c", code], input=json.dumps(arguments), capture_output=True,
-                             text=True, env=env, timeout=timeout)
-    if process.returncode != 0:
-        raise StandaloneError(f"{function.__name__} failed in its standalone process (exit status "
-                              f"{process.returncode}); the end of its error output:\n{process.stderr[-3000:]}")
-    return json.loads(process.stdout.rstrip().rsplit("\n", 1)[-1])
+    # The arguments travel in a file: a test split is too long for a command line. TensorFlow's C++ start-up
+    # log goes to the child's standard error, which is only shown on failure.
+    with tempfile.TemporaryDirectory(prefix="s2sbook-standalone-") as folder:
+        passed = Path(folder, "arguments.json")
+        passed.write_text(json.dumps(arguments), encoding="utf-8")
+        try:
+            finished = run_python(code, str(passed), name=f"{function.__name__} in its standalone process",
+                                  timeout=timeout, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+        except ProcessError as error:
+            raise StandaloneError(str(error)) from None
+    return json.loads(finished.stdout.rstrip().rsplit("\n", 1)[-1])
