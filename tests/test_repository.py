@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -93,3 +94,14 @@ def test_binder_installs_what_pandas_styler_needs_when_a_chapter_styles_a_table(
               if any(".style" in cell_source(cell) for cell in cells(notebook) if cell["cell_type"] == "code")]
     if styled:
         assert "jinja2" in pins(ROOT / "binder" / "requirements.txt"), f"{styled} use DataFrame.style"
+
+
+def test_the_licences_are_stated_alike_in_the_package_the_citation_and_the_site_footer():
+    licence = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["license"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    footer = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["html"]["extra_footer"]
+    assert licence == citation["license"] == "Apache-2.0"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").lstrip().startswith("Apache License")
+    assert "Version 2.0" in (ROOT / "LICENSE").read_text(encoding="utf-8")[:200]
+    assert (ROOT / "LICENSE-CONTENT").read_text(encoding="utf-8").startswith("Attribution 4.0 International")
+    assert "Apache License 2.0" in footer and "CC BY 4.0" in footer and "CITATION.cff" in footer
