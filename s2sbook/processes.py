@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +42,9 @@ DEVICES_FLAG = "--xla_force_host_platform_device_count"  # XLA: this many simula
 # step (simulated_devices.WaitForEachStep), neither was needed. With both at their defaults, chapter 11's
 # 4-device job trained to the same losses and translations, bit for bit, and it and tests/test_distributed.py's
 # queued fit finished on a shared machine whose load average was 8 to 27 on its 2 cores.
+# Gloo, the library of collectives that JAX uses between processes on CPUs, prints every connection it makes
+# ("[Gloo] Rank 0 is connected to 3 peer ranks. ...") to standard output, and no setting of JAX turns it off.
+GLOO_LOG = re.compile(r"^\[Gloo\] ")
 POLL_SECONDS = 0.2
 TAIL_LINES = 15  # of a failed process's error output, in ProcessError's message
 
@@ -95,6 +99,15 @@ class Finished:
     stderr: str
     caller_mb: int = 0
 
+    def lines(self) -> list[str]:
+        """The lines of standard output that the code printed: without libraries' log lines."""
+        return [line for line in self.stdout.splitlines() if not is_library_log(line)]
+
+
+def is_library_log(line: str) -> bool:
+    """True for a line that a library logs, not the code: TensorFlow's C++ log, Gloo's connections."""
+    return bool(GLOO_LOG.match(line)) or is_tensorflow_log(line)
+
 
 class ProcessError(RuntimeError):
     """A process of a group failed, or did not finish in time. ``finished`` holds every process's
@@ -107,7 +120,7 @@ class ProcessError(RuntimeError):
             run = finished[p]
             what = (f"had not finished after {timeout:g} s" if run.status is None
                     else f"exited with status {run.status}")
-            lines = [line for line in (run.stderr or run.stdout).splitlines() if not is_tensorflow_log(line)]
+            lines = [line for line in (run.stderr or run.stdout).splitlines() if not is_library_log(line)]
             parts.append(f"{name}: process {p} of {len(finished)} {what}; the end of its error output:\n"
                          + "\n".join(lines[-TAIL_LINES:]))
         super().__init__("\n".join(parts))
@@ -116,9 +129,9 @@ class ProcessError(RuntimeError):
 def run_processes(commands: list[Command], name: str = "python", timeout: float | None = None,
                   echo=None) -> list[Finished]:
     """Run ``commands`` together, each in a new Python process, and wait for all of them; ``echo(p, line)``
-    is called with each line that process ``p`` prints, as it comes. Raises ``ProcessError`` when a process
-    fails (the others are then stopped at once) or when they have not all finished after ``timeout``
-    seconds (they are all stopped)."""
+    is called with each line that process ``p`` prints, as it comes (libraries' log lines left out).
+    Raises ``ProcessError`` when a process fails (the others are then stopped at once) or when they have not
+    all finished after ``timeout`` seconds (they are all stopped)."""
     with tempfile.TemporaryDirectory(prefix="s2sbook-processes-") as logs:
         children, outputs = [], []
         try:
@@ -197,7 +210,8 @@ def _wait(children, outputs, timeout, echo):
         if echo is not None:
             for p, lines in enumerate(outputs):
                 for line in lines.new(final=statuses[p] is not None):
-                    echo(p, line)
+                    if not is_library_log(line):
+                        echo(p, line)
         done = None not in statuses or any(statuses)
         if done or (deadline is not None and time.monotonic() >= deadline):
             return caller_mb
