@@ -9,8 +9,9 @@ then find no thread left, and every device waits forever: a CI run stopped with 
 ``tests/test_distributed.py`` reproduces it. Waiting for each step keeps the queue one step long.
 
 With Eigen's pool on (XLA's default, which the book now uses: see ``processes.DEVICES_FLAG``), that test's fit
-finished without the wait too, in 4 runs of 4; so did one run with the pool off, on a machine loaded 8-fold:
-the hang is a race that needs the dispatch to run well ahead of the computation. The wait stays, since it
+finished without the wait too, in 4 runs of 4; so did 3 runs with the pool off (one of them of the code before
+this module existed), on a shared machine whose load average was 10 to 16 on its 2 cores: the hang is a race
+that needs the dispatch to run well ahead of the computation, which a loaded machine slows. The wait stays, since it
 costs little and rules the race out.
 """
 
