@@ -57,7 +57,7 @@ def run_jax(job, settings, devices, processes=1, timeout=600):
     results = []
     for process_id, run in enumerate(finished):
         prefix = f"[process {process_id}] " if processes > 1 else ""
-        for line in run.stdout.splitlines():
+        for line in run.lines():
             print(prefix + line)
         report = Path(settings["out"]) / f"{name}-{process_id}.json"
         results.append(json.loads(report.read_text()))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -36,11 +37,14 @@ from .budgets import peak_memory_mb
 from .notebook import is_tensorflow_log
 
 DEVICES_FLAG = "--xla_force_host_platform_device_count"  # XLA: this many simulated CPU devices
-# A collective (all-reduce, ...) waits for every simulated device. With XLA's shared pool of helper threads
-# (Eigen's) on, a chapter 11 run once hung in one, a device never arriving; off, each device computes on its
-# own thread. XLA also stops a process whose collective waited 40 s for a device (its default); on a busy
-# machine a device can lag that long, so it waits longer.
-CPU_FLAGS = "--xla_cpu_multi_thread_eigen=false --xla_cpu_collective_call_terminate_timeout_seconds=300"
+# XLA's other CPU flags stay at their defaults. Chapter 11 once turned Eigen's shared pool of helper threads off
+# (a run had hung in a collective) and gave a waiting collective 300 s instead of 40: once fit waited for each
+# step (simulated_devices.WaitForEachStep), neither was needed. With both at their defaults, chapter 11's
+# 4-device job trained to the same losses and translations, bit for bit, and it and tests/test_distributed.py's
+# queued fit finished on a shared machine whose load average was 8 to 27 on its 2 cores.
+# Gloo, the library of collectives that JAX uses between processes on CPUs, prints every connection it makes
+# ("[Gloo] Rank 0 is connected to 3 peer ranks. ...") to standard output, and no setting of JAX turns it off.
+GLOO_LOG = re.compile(r"^\[Gloo\] ")
 POLL_SECONDS = 0.2
 TAIL_LINES = 15  # of a failed process's error output, in ProcessError's message
 
@@ -62,7 +66,7 @@ def python_code(code: str, *args: str, **options) -> Command:
 
 
 def xla_flags(devices: int) -> str:
-    return f"{DEVICES_FLAG}={devices} {CPU_FLAGS}"
+    return f"{DEVICES_FLAG}={devices}"
 
 
 def environment(command: Command) -> dict[str, str]:
@@ -87,13 +91,22 @@ def environment(command: Command) -> dict[str, str]:
 @dataclass
 class Finished:
     """What a process left: its exit status (None: it was stopped before it finished), its standard output
-    and error output, and the most resident memory the calling process held while it waited (MB; Linux's
-    VmRSS, sampled as it polled; elsewhere the caller's peak so far, an upper bound)."""
+    and error output, and the most memory of its own that the calling process held while it waited (MB,
+    sampled as it polled; see ``_own_mb``): added to the process's own peak, what the two held together."""
 
     status: int | None
     stdout: str
     stderr: str
     caller_mb: int = 0
+
+    def lines(self) -> list[str]:
+        """The lines of standard output that the code printed: without libraries' log lines."""
+        return [line for line in self.stdout.splitlines() if not is_library_log(line)]
+
+
+def is_library_log(line: str) -> bool:
+    """True for a line that a library logs, not the code: TensorFlow's C++ log, Gloo's connections."""
+    return bool(GLOO_LOG.match(line)) or is_tensorflow_log(line)
 
 
 class ProcessError(RuntimeError):
@@ -107,7 +120,7 @@ class ProcessError(RuntimeError):
             run = finished[p]
             what = (f"had not finished after {timeout:g} s" if run.status is None
                     else f"exited with status {run.status}")
-            lines = [line for line in (run.stderr or run.stdout).splitlines() if not is_tensorflow_log(line)]
+            lines = [line for line in (run.stderr or run.stdout).splitlines() if not is_library_log(line)]
             parts.append(f"{name}: process {p} of {len(finished)} {what}; the end of its error output:\n"
                          + "\n".join(lines[-TAIL_LINES:]))
         super().__init__("\n".join(parts))
@@ -116,9 +129,9 @@ class ProcessError(RuntimeError):
 def run_processes(commands: list[Command], name: str = "python", timeout: float | None = None,
                   echo=None) -> list[Finished]:
     """Run ``commands`` together, each in a new Python process, and wait for all of them; ``echo(p, line)``
-    is called with each line that process ``p`` prints, as it comes. Raises ``ProcessError`` when a process
-    fails (the others are then stopped at once) or when they have not all finished after ``timeout``
-    seconds (they are all stopped)."""
+    is called with each line that process ``p`` prints, as it comes (libraries' log lines left out).
+    Raises ``ProcessError`` when a process fails (the others are then stopped at once) or when they have not
+    all finished after ``timeout`` seconds (they are all stopped)."""
     with tempfile.TemporaryDirectory(prefix="s2sbook-processes-") as logs:
         children, outputs = [], []
         try:
@@ -191,18 +204,19 @@ class _Lines:
 
 def _wait(children, outputs, timeout, echo):
     deadline = None if timeout is None else time.monotonic() + timeout
-    caller_mb = _resident_mb()
+    caller_mb = _own_mb()
     while True:
         statuses = [child.poll() for child in children]
         if echo is not None:
             for p, lines in enumerate(outputs):
                 for line in lines.new(final=statuses[p] is not None):
-                    echo(p, line)
+                    if not is_library_log(line):
+                        echo(p, line)
         done = None not in statuses or any(statuses)
         if done or (deadline is not None and time.monotonic() >= deadline):
             return caller_mb
         time.sleep(POLL_SECONDS)
-        caller_mb = max(caller_mb, _resident_mb())
+        caller_mb = max(caller_mb, _own_mb())
 
 
 def _stop(child: subprocess.Popen) -> bool:
@@ -219,12 +233,13 @@ def _stop(child: subprocess.Popen) -> bool:
     return True
 
 
-def _resident_mb() -> int:
-    """This process's resident memory now (Linux's VmRSS), in MB; elsewhere its peak so far, an upper
-    bound of it."""
+def _own_mb() -> int:
+    """This process's own resident memory now, in MB: its anonymous and shared-memory pages (Linux's RssAnon
+    and RssShmem), not the pages of files it maps, such as TensorFlow's libraries, which a child that maps the
+    same files shares. Elsewhere its peak so far (all of it), an upper bound."""
     status = Path("/proc/self/status")
     if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 2**10)  # kB
+        fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        if "RssAnon" in fields:
+            return round(sum(int(fields[k].split()[0]) for k in ("RssAnon", "RssShmem") if k in fields) / 2**10)
     return peak_memory_mb()

@@ -113,7 +113,8 @@ STRICT = (f"{DEVICES_FLAG}=4 --xla_cpu_multi_thread_eigen=false --xla_cpu_collec
 
 
 def test_fit_left_to_queue_steps_ahead_leaves_the_simulated_devices_waiting_for_one_that_never_comes():
-    """What WaitForEachStep (in train) prevents: XLA's own message, then XLA stops the process."""
+    """What WaitForEachStep (in train) prevents, with Eigen's shared pool off: XLA's own message, then XLA stops
+    the process."""
     with pytest.raises(ProcessError) as raised:
         run_python(QUEUED_FIT, "none", devices=4, env={"XLA_FLAGS": STRICT}, timeout=300)
     stopped = raised.value.finished[0]
