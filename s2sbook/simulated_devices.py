@@ -6,13 +6,15 @@ of a step on a pool with a thread per device (or per core, if there are more), a
 32 computations: queuing one more holds a thread of that pool until one is done. The device that the others
 wait for in a collective (an operation every device must join, such as the all-reduce of the gradients) can
 then find no thread left, and every device waits forever: a CI run stopped with 3 of 4 devices waiting.
-``tests/test_distributed.py`` reproduces it. Waiting for each step keeps the queue one step long.
+Waiting for each step keeps the queue one step long; ``tests/test_distributed.py`` runs that fit with the
+wait, under XLA's strictest settings, and it finishes.
 
-With Eigen's pool on (XLA's default, which the book now uses: see ``processes.DEVICES_FLAG``), that test's fit
+With Eigen's pool on (XLA's default, which the book now uses: see ``processes.DEVICES_FLAG``), the same fit
 finished without the wait too, in 4 runs of 4; so did 3 runs with the pool off (one of them of the code before
 this module existed), on a shared machine whose load average was 10 to 16 on its 2 cores: the hang is a race
-that needs the dispatch to run well ahead of the computation, which a loaded machine slows. The wait stays, since it
-costs little and rules the race out.
+that needs the dispatch to run well ahead of the computation, which a loaded machine slows, so no test can
+reproduce it on demand and none tries (a test that reproduced it once failed CI on a machine that did not
+hang). The wait stays, since it costs little and rules the race out.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Chapter 11's distributed training, on the JAX backend with simulated CPU devices, each run in new processes
 (s2sbook.distributed.run_jax) as the chapter runs it, on a small slice of the real Tatoeba file."""
 
-import re
-import signal
 import socket
 from pathlib import Path
 
@@ -91,7 +89,8 @@ def test_a_failing_process_is_reported_with_its_output(settings):
                 devices=1)
 
 
-# A step that is slow next to dispatching it, 200 times: fit queues steps ahead of the computation.
+# A step that is slow next to dispatching it, 200 times: left alone, fit queues steps ahead of the computation
+# (s2sbook/simulated_devices.py says why that can hang, and why no test reproduces the hang).
 QUEUED_FIT = """
 import sys
 import keras
@@ -110,17 +109,6 @@ model.fit(x, x[:, :1], batch_size=64, verbose=0, callbacks=callbacks)
 # then stops, a process whose collective has waited 5 s, then 10 s (instead of its defaults, 20 s and 40 s).
 STRICT = (f"{DEVICES_FLAG}=4 --xla_cpu_multi_thread_eigen=false --xla_cpu_collective_call_warn_stuck_timeout_seconds=5 "
           "--xla_cpu_collective_call_terminate_timeout_seconds=10")
-
-
-def test_fit_left_to_queue_steps_ahead_leaves_the_simulated_devices_waiting_for_one_that_never_comes():
-    """What WaitForEachStep (in train) prevents, with Eigen's shared pool off: XLA's own message, then XLA stops
-    the process."""
-    with pytest.raises(ProcessError) as raised:
-        run_python(QUEUED_FIT, "none", devices=4, env={"XLA_FLAGS": STRICT}, timeout=300)
-    stopped = raised.value.finished[0]
-    assert stopped.status == -signal.SIGABRT
-    assert re.search(r"Expected 4 threads to join the rendezvous, but only [0-3] of them arrived on time",
-                     stopped.stderr)
 
 
 def test_waiting_for_each_step_lets_the_same_fit_finish():
