@@ -434,7 +434,8 @@
       parts.tokens.append(code, i + 1 < result.tokens.length ? " " : "");
     });
     if (result.unknown && result.unknown.length) {
-      parts.unknown.textContent = `Read as ${UNK} (not in the model's ${translator.enTokens.length}-word ` +
+      parts.unknown.textContent = `Read as ${UNK} (not in the model's ` +
+        `${translator.enTokens.length.toLocaleString("en-US")}-token ` +
         `English vocabulary): ${result.unknown.join(", ")}`;
     }
     if (result.error) {
@@ -496,6 +497,7 @@
         if (models && models[name]) return resolve();
         const script = document.createElement("script");
         script.src = new URL(FILES[name], base).href;
+        script.charset = "utf-8"; // the vocabularies' French, whatever the page declares
         script.onload = () => (root.S2S_MODELS && root.S2S_MODELS[name] ? resolve() : reject());
         script.onerror = reject;
         document.head.append(script);

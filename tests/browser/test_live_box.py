@@ -3,7 +3,7 @@ typed into in headless Chromium as a reader would, and compared with Python.
 
 - chapter 8's box: every test sentence of the book's corpus as Keras translates it (one near-tie allowed,
   and named), bad input answered with the Python translator's own error;
-- the intro's real-sentence model (chapter 9's, shipped as float16): at least 300 real test sentences,
+- the intro's real-sentence model (chapter 9's, shipped as float16): every real test sentence (over 300),
   each exactly as numpy computes from the same float16 numbers, and the count identical to Keras printed;
   unknown words read as <unk> as Python reads them (and listed), full-width letters, an emoji, 500
   characters;
@@ -19,15 +19,18 @@ import os
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import numpy as np
 import pytest
 from book import ROOT
 
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("S2S_SITE") or ROOT / "_build" / "html")  # the built site, or another folder
 REQUIRED = os.environ.get("S2S_REQUIRE_SITE") == "1"
 INTRO, CHAPTER_8 = "intro.html", "chapters/08_nothing_but_the_weights.html"
-REAL_SENTENCES = 400  # typed into the intro's box: the issue asks for at least 300
+# Jupyter Book 1's theme raises this on every page (tests/browser/test_site.py knows it too).
+KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+MIN_REAL_SENTENCES = 300  # typed into the intro's box: chapter 9's whole test split, which holds more
 
 
 def unavailable(reason: str):
@@ -108,7 +111,8 @@ def open_box(browser, url, model=None):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     problems = []
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("pageerror", lambda error: any(known in str(error) for known in KNOWN_PAGE_ERRORS)
+           or problems.append(f"page error: {error}"))
     tab.goto(url, wait_until="load")
     tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=20_000)
     if model:
@@ -174,10 +178,12 @@ def test_intro_real_model_translates_real_test_sentences_as_python(site, browser
     context, tab = open_box(browser, site + INTRO)
     assert tab.evaluate("document.querySelector('.s2s-live').dataset.model") == "real"
     assert tab.evaluate("S2S.translators.real.key") == real["key"], "the site ships another model's weights"
+    # The box says what the model is: the line chapter 8 wrote into its file (with the BLEU it measured).
     status = tab.locator(".s2s-live .s2s-status").text_content()
-    assert "Tatoeba" in status and "BLEU" in status and real["key"] in status
-    english, keras = real["english"][:REAL_SENTENCES], real["keras"][:REAL_SENTENCES]
-    assert len(english) >= 300
+    description = tab.evaluate("S2S.translators.real.about.description")
+    assert description and description in status and real["key"] in status
+    english, keras = real["english"], real["keras"]
+    assert len(english) >= MIN_REAL_SENTENCES
     as_keras, unlike_numpy = 0, []
     for sentence, expected in zip(english, keras, strict=True):
         shown = type_and_read(tab, sentence)
