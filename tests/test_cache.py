@@ -372,3 +372,13 @@ def test_on_error_reaches_load_or_train_and_the_skipped_lines_are_printed(tmp_pa
     assert cache.load_or_train(RECIPE, corpus=corpus).directory == trained.directory
     corpus.write_text(whole, encoding="utf-8")
     assert data.prepare(corpus).corpus.pairs == trained.data.corpus.pairs
+
+
+def test_a_lock_path_that_is_a_folder_is_named_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    corpus = write_corpus(tmp_path)
+    lock_path = tmp_path / "cache" / f"model-{key(corpus)}.lock"
+    lock_path.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as error:
+        cache.load_or_train(RECIPE, corpus=corpus, lock_timeout=0.2)
+    assert str(lock_path) in str(error.value) and "remove that folder" in str(error.value)
