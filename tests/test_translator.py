@@ -152,7 +152,7 @@ def test_a_corrupt_model_file_is_called_corrupt(saved, tmp_path, damage):
                 copy.writestr(name, entry[:len(entry) // 2] if name.endswith(".h5") else entry)
     with pytest.raises(ValueError) as error:
         Translator.load(folder)
-    names(error.value, str(path), "Translator.save")
+    names(error.value, str(folder), "fullmodel.keras", "Translator.save")
     assert "corrupt" in str(error.value) or "SHA-256" in str(error.value)
 
 
