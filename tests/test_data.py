@@ -221,7 +221,7 @@ def test_a_cut_at_the_start_of_a_line_still_reports_that_line(tmp_path):
 def test_a_last_line_without_newline_is_cut_off_when_its_french_is_unfinished(tmp_path, last, cut):
     path = write(tmp_path, "Go.\tVa !\nHi.\tSalut.\n" + last)
     if cut:
-        with pytest.raises(data.CorpusError, match="line 3: the last line has no final newline"):
+        with pytest.raises(data.CorpusError, match="line 3: .*no final newline"):
             data.read_corpus(path)
         corpus = data.read_corpus(path, on_error="skip")
         assert len(corpus.pairs) == 2 and [n for n, _, _ in corpus.malformed] == [3]
@@ -262,7 +262,7 @@ def test_a_stray_tab_in_a_two_column_file_is_malformed_not_an_attribution(tmp_pa
     with pytest.raises(data.CorpusError) as error:
         data.read_corpus(path)
     message = str(error.value)
-    assert str(path) in message and "line 3: 3 columns in a file of 2-column lines" in message
+    assert str(path) in message and "line 3: " in message and "3 columns" in message and "2-column" in message
     assert "on_error='skip'" in message
     # In a 3-column file a third column is the attribution, and a line without one loses nothing.
     assert data.read_corpus(write(tmp_path, "Go.\tVa !\tCC-BY\nHi.\tSalut.\nRun!\tCours !\tCC\n")).pairs == [
@@ -275,7 +275,7 @@ def test_more_than_ten_malformed_lines_are_all_counted(tmp_path):
         data.read_corpus(path)
     message = str(error.value)
     assert "15 malformed" in message and "line 11:" in message and "line 12:" not in message
-    assert "and 5 more malformed lines (lines 12 to 16)" in message
+    assert "5 more" in message and "lines 12 to 16" in message
 
 
 def test_a_huge_unknown_word_is_shortened_in_the_message():
