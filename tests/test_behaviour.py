@@ -93,7 +93,7 @@ def test_bleu_scores_detokenised_text_not_our_tokens():
 
 # --- 3. A crash in the middle of a save leaves no cache entry behind ------------------------------
 
-CACHE_FILES = ["en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "meta.json"]
+CACHE_FILES = ["en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "manifest.json"]
 
 
 class Crash(Exception):
@@ -124,10 +124,10 @@ def crash_in_meta_write(monkeypatch):
     original = Path.write_text
 
     def write_text(self, text, *args, **kwargs):
-        if self.name != "meta.json":
+        if self.name != "manifest.json":
             return original(self, text, *args, **kwargs)
         original(self, text[:len(text) // 2], *args, **kwargs)
-        raise Crash("killed while writing meta.json")
+        raise Crash("killed while writing manifest.json")
 
     monkeypatch.setattr(Path, "write_text", write_text)
 
@@ -156,7 +156,7 @@ def test_a_crash_while_saving_leaves_no_cache_entry_and_the_next_call_trains(tmp
     again = load_or_train(RECIPE, corpus=corpus, fit=no_training)
     assert "Loaded model" in capsys.readouterr().out
     assert again.directory == trained.directory
-    assert json.loads((again.directory / "meta.json").read_text()) == again.meta == trained.meta
+    assert json.loads((again.directory / "manifest.json").read_text()) == again.meta == trained.meta
     mine, theirs = again.fullmodel.get_weights(), trained.fullmodel.get_weights()
     assert len(mine) == len(theirs) > 0
     assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True))
