@@ -5,6 +5,8 @@ The taught steps live in the generated modules ``text`` and ``arrays``; this mod
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import json
 import os
 import re
@@ -82,6 +84,10 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = No
     ``on_error`` comes from ``$S2S_ON_ERROR`` (default ``"raise"``). A file that was cut off is one of
     these problems: its last line, when it stops inside a UTF-8 character, or when it has no final newline
     and its French no sentence-final mark (see ``SENTENCE_END``).
+
+    The file is read line by line, and reading stops, whatever ``on_error`` says, at the first lines that
+    show it is no corpus: another encoding (UTF-16, latin-1), a line of more than ``MAX_LINE_BYTES``
+    (a binary file), or ``FIRST_LINES`` lines in a row, from the start, without a pair.
     """
     on_error = on_error_setting(on_error)
     if on_error not in ("raise", "skip"):
@@ -92,20 +98,14 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = No
         raise FileNotFoundError(
             f"No corpus at {path}. The book ships data/eng-fra.tsv; to use another file, "
             f"set the environment variable {CORPUS_ENV} to its path.")
-    text, cut_in_character = _decode_corpus(path, path.read_bytes(), on_error)
     corpus = Corpus(pairs=[], path=path)
-    # split("\n"), not splitlines(): the latter also breaks on U+2028, U+0085 and friends inside a sentence.
-    lines = [line.rstrip("\r") for line in text.split("\n")]
-    # A file written to the end ends with a newline; one cut inside a character has an unfinished last line
-    # even when that line is empty so far.
-    ends_with_newline = lines[-1] == "" and not cut_in_character
-    if ends_with_newline:
-        lines.pop()
+    lines, ends_with_newline, cut_in_character = _read_lines(path, on_error)
     rows = [line.split("\t") if line.strip() else None for line in lines]
     # A file is 3-column (Tatoeba's current format) when most of its pairs have an attribution; a
     # 2-column line there only lacks one. In a 2-column file a third column is a stray tab inside a
     # sentence, which would make the French an "attribution" and the English half a sentence.
     three_columns = sum(len(r) == 3 for r in rows if r) > sum(len(r) == 2 for r in rows if r)
+    attribution = _attribution_test([r[2] for r in rows if r and len(r) == 3]) if three_columns else None
     for number, (line, columns) in enumerate(zip(lines, rows, strict=True), start=1):
         corpus.lines += 1
         if number == len(lines) and cut_in_character:
@@ -113,6 +113,13 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = No
                                      "off (an interrupted download or copy?); get the whole file again", line))
         elif columns is None:
             corpus.blank += 1
+        elif "\x00" in line:
+            corpus.malformed.append((number, "it holds a NUL byte (\\x00), which no sentence holds (a binary file, "
+                                     "or a copy that went wrong?)", line))
+        elif "\r" in line:
+            corpus.malformed.append((number, "it holds carriage returns (CR) inside it: the file's lines end the old "
+                                     "Mac way (CR only), so they read as one; convert them, e.g. "
+                                     f"tr '\\r' '\\n' < {path.name} > fixed.tsv", line))
         elif len(columns) not in (2, 3):
             corpus.malformed.append((number, f"expected 2 or 3 tab-separated columns, got {len(columns)}", line))
         elif len(columns) == 3 and not three_columns:
@@ -120,6 +127,10 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = No
                                      line))
         elif not columns[0].strip() or not columns[1].strip():
             corpus.malformed.append((number, "empty English or French sentence", line))
+        elif len(columns) == 3 and attribution and not attribution(columns[2]):
+            corpus.malformed.append((number, f"its third column, {shorten(columns[2])}, does not look like an "
+                                     "attribution as the file's others do (a tab inside a sentence, which made "
+                                     "half of it the French?)", line))
         elif number == len(lines) and not ends_with_newline and _looks_cut(columns, three_columns):
             corpus.malformed.append((number, "the last line has no final newline and its French does not end a "
                                      "sentence (no . ! ? … or », or no attribution in a 3-column file), so the "
@@ -132,38 +143,115 @@ def read_corpus(path: str | os.PathLike | None = None, on_error: str | None = No
     if not corpus.pairs:
         raise CorpusError(f"{path}: no sentence pairs in {corpus.lines} lines ({corpus.blank} blank, "
                           f"{len(corpus.malformed)} malformed). A corpus holds one pair per line, "
-                          "'English TAB French [TAB attribution]', like data/eng-fra.tsv.")
+                          "'English TAB French [TAB attribution]', like data/eng-fra.tsv."
+                          + "".join(f"\n  line {n}: {reason}" for n, reason, _ in corpus.malformed[:3]))
     return corpus
+
+
+# A corpus line is a sentence pair: one that does not end within this many bytes is no corpus line (the
+# longest line of the Tatoeba file has 1,041 bytes). Reading stops there, so a binary file is never read whole.
+MAX_LINE_BYTES = 100_000
+# And a file whose first this many non-blank lines hold no pair is no corpus (of any kind it would read).
+FIRST_LINES = 20
+# What an attribution (fra.txt's third column) names: a licence, a source, a contributor.
+ATTRIBUTION = re.compile(r"(?i:licen[cs]e|attribution|https?://|www\.|tatoeba|copyright|generated|source)"
+                         r"|\bCC\b|CC[-0 ]|©|#\d")
+
+
+def _attribution_test(third_columns: list[str]):
+    """How this file's third columns look, as a test of one of them, or None when they are too varied to
+    judge (then none is called wrong; most must pass it): an attribution names a licence or source, or
+    begins as most of the file's attributions do."""
+    firsts = Counter(column.split()[0] for column in third_columns if column.split())
+    common = firsts.most_common(1)[0][0] if firsts else None
+
+    def looks_like_attribution(column: str) -> bool:
+        return bool(ATTRIBUTION.search(column)) or column.split()[:1] == [common]
+
+    judged = sum(map(looks_like_attribution, third_columns))
+    return looks_like_attribution if judged > len(third_columns) / 2 else None
+
+
+def _read_lines(path: Path, on_error: str) -> tuple[list[str], bool, bool]:
+    """The file's lines, decoded (UTF-8, with or without a BOM; CRLF or LF), read one at a time: ``(lines,
+    whether the file ends with a newline, whether it ends inside a UTF-8 character)``. An error naming the
+    line, the bytes and the fix for a file that is not one (see ``read_corpus``)."""
+    lines, ended, multibyte, non_blank, paired = [], True, False, 0, False
+    with open(path, "rb") as file:
+        for number in itertools.count(1):
+            raw = file.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
+            if number == 1:
+                _refuse_utf16(path, raw)
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            ended = raw.endswith(b"\n")
+            if not ended and len(raw) > MAX_LINE_BYTES:
+                endings = ("; it holds carriage returns (CR) but no line feed: the file's lines end the old Mac way "
+                           f"(CR only). Convert them, e.g. tr '\\r' '\\n' < {path.name} > fixed.tsv"
+                           if b"\r" in raw else " (a binary file, or the wrong file?)")
+                raise CorpusError(f"{path}: line {number} is longer than {MAX_LINE_BYTES:,} bytes, so the file is not "
+                                  f"a corpus of sentence pairs{endings}. Point {CORPUS_ENV} at a fra.txt file.")
+            if b"\x00" in raw:
+                _refuse_utf16(path, raw, number)
+            try:
+                line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+            except UnicodeDecodeError as error:
+                if ended or error.end != len(raw) or error.reason != "unexpected end of data":
+                    raise _not_utf8(path, number, raw, error) from None
+                # The file ends inside a UTF-8 character: cut off, unless it is the one byte of an accented
+                # letter in latin-1 or Windows-1252, in a file that held no other non-ASCII character so far.
+                multibyte = multibyte or any(b > 127 for b in raw[:error.start])
+                if not multibyte and len(raw) - error.start == 1 and raw[-1] >= 0xE0:
+                    raise _not_utf8(path, number, raw, error) from None
+                if on_error != "skip":
+                    raise CorpusError(
+                        f"{path}: line {number} stops inside a UTF-8 character (its last bytes, "
+                        f"{raw[error.start:]!r}, begin one): the file was cut off, by an interrupted download or "
+                        f"copy. Get the whole file again, or pass on_error='skip' (or set {ON_ERROR_ENV}=skip) to "
+                        "leave that last line out; it is then reported in Corpus.malformed.") from None
+                lines.append(raw[:error.start].decode("utf-8"))
+                return lines, False, True
+            multibyte = multibyte or not line.isascii()
+            lines.append(line)
+            if not paired and line.strip():
+                non_blank += 1
+                columns = line.split("\t")
+                paired = len(columns) in (2, 3) and bool(columns[0].strip() and columns[1].strip())
+                if non_blank == FIRST_LINES and not paired:
+                    raise CorpusError(
+                        f"{path}: none of its first {FIRST_LINES} lines is a sentence pair (line 1: "
+                        f"{shorten(lines[0], 60)}), so it is not a corpus. A corpus holds one pair per line, "
+                        f"'English TAB French [TAB attribution]', like data/eng-fra.tsv; point {CORPUS_ENV} at one.")
+    return lines, ended, False
+
+
+def _refuse_utf16(path: Path, raw: bytes, number: int = 1) -> None:
+    """UTF-16 (with a byte-order mark, or ASCII with a NUL beside every letter) is refused by name: as
+    UTF-8 it decodes to letters and NULs, which would pass for sentences."""
+    bom = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    text = raw.removeprefix(codecs.BOM_UTF16_LE).removeprefix(codecs.BOM_UTF16_BE)[:200]
+    halves = text[0::2], text[1::2]
+    if bom or (text and any(half.count(0) >= 0.9 * len(half) > 0 for half in halves)
+               and not all(half.count(0) >= 0.9 * len(half) for half in halves)):
+        how = "its byte-order mark says so" if bom else "a NUL byte beside every letter"
+        raise CorpusError(f"{path}: line {number} is UTF-16 ({how}), not UTF-8. Convert the file, e.g. "
+                          f"iconv -f utf-16 -t utf-8 {path} > fixed.tsv, and point {CORPUS_ENV} at the result.")
+
+
+def _not_utf8(path: Path, number: int, raw: bytes, error: UnicodeDecodeError) -> CorpusError:
+    bad = raw[error.start:error.end]
+    as_cp1252 = bad.decode("cp1252", errors="replace")
+    return CorpusError(
+        f"{path}: line {number}, byte {error.start + 1} of the line ({bad!r}, {as_cp1252!r} in Windows-1252) is "
+        "not UTF-8, so the file is in another encoding (latin-1 or Windows-1252). Convert it to UTF-8, e.g. "
+        f"iconv -f cp1252 -t utf-8 {path} > fixed.tsv, and point {CORPUS_ENV} at the result.")
 
 
 def _looks_cut(columns: list[str], three_columns: bool) -> bool:
     """A last line is visibly unfinished when its French stops without a sentence-final mark, or when, in
     a file of 3-column lines, it stops before its attribution."""
     return columns[1].strip()[-1] not in SENTENCE_END or (three_columns and len(columns) < 3)
-
-
-def _decode_corpus(path: Path, raw: bytes, on_error: str = "raise") -> tuple[str, bool]:
-    """UTF-8 (with or without a BOM), or an error naming the line, the bytes and the fix. A file that
-    ends inside a UTF-8 character was cut off, not written in another encoding: with ``on_error="skip"``
-    the text before that character is returned, and True, so that its unfinished line is reported."""
-    try:
-        return raw.decode("utf-8-sig"), False
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        bad = raw[error.start:error.end]
-        if error.end == len(raw) and error.reason == "unexpected end of data":
-            if on_error == "skip":
-                return raw[:error.start].decode("utf-8-sig"), True
-            raise CorpusError(
-                f"{path}: line {line} stops inside a UTF-8 character (its last bytes, {bad!r}, begin one): the "
-                "file was cut off, by an interrupted download or copy. Get the whole file again, or pass "
-                f"on_error='skip' (or set {ON_ERROR_ENV}=skip) to leave that last line out; it is then "
-                "reported in Corpus.malformed.") from None
-        raise CorpusError(
-            f"{path}: line {line}, byte {column} of the line ({bad!r}) is not UTF-8, so the file is in "
-            "another encoding (latin-1 or Windows-1252, or UTF-16). Convert it to UTF-8, e.g. "
-            f"iconv -f latin1 -t utf-8 {path} > fixed.tsv, and point {CORPUS_ENV} at the result.") from None
 
 
 class UnknownWordsError(ValueError):

@@ -260,10 +260,10 @@ def damage_edit_vocabulary(directory):
 
 
 @pytest.mark.parametrize("damage, problem", [
-    (damage_remove("manifest.json"), "it has no manifest.json, so its save never finished"),
-    (damage_remove("history.json"), "it has no history.json"),
-    (damage_truncate, "fullmodel.keras changed since the save"),
-    (damage_edit_vocabulary, "fr_vocab.json changed since the save"),
+    (damage_remove("manifest.json"), ("no manifest.json", "never finished")),
+    (damage_remove("history.json"), ("no history.json",)),
+    (damage_truncate, ("fullmodel.keras", "SHA-256")),
+    (damage_edit_vocabulary, ("fr_vocab.json", "SHA-256")),
 ], ids=["no manifest.json", "no history.json", "truncated model", "edited vocabulary"])
 def test_a_damaged_cached_model_is_moved_aside_and_trained_again(warm_cache, tmp_path, monkeypatch, capsys, damage,
                                                                 problem):
@@ -273,10 +273,10 @@ def test_a_damaged_cached_model_is_moved_aside_and_trained_again(warm_cache, tmp
     damage(tmp_path / "cache" / first.directory.name)
     healed = cache.load_or_train(RECIPE, corpus=corpus)
     out = capsys.readouterr().out
-    assert f"The cached model {first.meta['key']} is damaged: {problem}" in out
-    assert "Trained model" in out and "and training the model again" in out
+    # The message names the model, what is wrong, where the damaged folder went; then it trains again.
     [aside] = (tmp_path / "cache").glob(f"broken-model-{first.meta['key']}-*")
-    assert f"Moved it to {aside}" in out
+    assert first.meta["key"] in out and "damaged" in out and all(part in out for part in problem)
+    assert str(aside) in out and "Trained model" in out
     assert all((a == b).all() for a, b in zip(weights(first), weights(healed), strict=True))
     again = cache.load_or_train(RECIPE, corpus=corpus)
     assert "Loaded model" in capsys.readouterr().out and again.directory == healed.directory
@@ -378,7 +378,7 @@ def test_on_error_reaches_load_or_train_and_the_skipped_lines_are_printed(tmp_pa
 
 # A crash in the middle of a save leaves no cache entry behind.
 
-CACHE_FILES = ["en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "meta.json"]
+CACHE_FILES = ["en_vocab.json", "fr_vocab.json", "fullmodel.keras", "history.json", "manifest.json"]
 
 
 class Crash(Exception):
@@ -405,14 +405,14 @@ def crash_in_vocabulary_save(monkeypatch):
     monkeypatch.setattr(data.Vocabulary, "save", save)
 
 
-def crash_in_meta_write(monkeypatch):
+def crash_in_manifest_write(monkeypatch):
     original = Path.write_text
 
     def write_text(self, text, *args, **kwargs):
-        if self.name != "meta.json":
+        if self.name != "manifest.json":
             return original(self, text, *args, **kwargs)
         original(self, text[:len(text) // 2], *args, **kwargs)
-        raise Crash("killed while writing meta.json")
+        raise Crash("killed while writing manifest.json")
 
     monkeypatch.setattr(Path, "write_text", write_text)
 
@@ -422,7 +422,7 @@ def no_training(fullmodel, data, recipe):
     return {"loss": [1.0]}
 
 
-@pytest.mark.parametrize("crash", [crash_in_model_save, crash_in_vocabulary_save, crash_in_meta_write])
+@pytest.mark.parametrize("crash", [crash_in_model_save, crash_in_vocabulary_save, crash_in_manifest_write])
 def test_a_crash_while_saving_leaves_no_cache_entry_and_the_next_call_trains(tmp_path, monkeypatch, capsys, crash):
     folder = tmp_path / "cache"
     monkeypatch.setenv(cache.CACHE_ENV, str(folder))
@@ -441,7 +441,17 @@ def test_a_crash_while_saving_leaves_no_cache_entry_and_the_next_call_trains(tmp
     again = cache.load_or_train(RECIPE, corpus=corpus, fit=no_training)
     assert "Loaded model" in capsys.readouterr().out
     assert again.directory == trained.directory
-    assert json.loads((again.directory / "meta.json").read_text()) == again.meta == trained.meta
+    assert json.loads((again.directory / "manifest.json").read_text()) == again.meta == trained.meta
     mine, theirs = again.fullmodel.get_weights(), trained.fullmodel.get_weights()
     assert len(mine) == len(theirs) > 0
     assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+def test_a_lock_path_that_is_a_folder_is_named_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    corpus = write_corpus(tmp_path)
+    lock_path = tmp_path / "cache" / f"model-{key(corpus)}.lock"
+    lock_path.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as error:
+        cache.load_or_train(RECIPE, corpus=corpus, lock_timeout=0.2)
+    assert str(lock_path) in str(error.value) and "remove that folder" in str(error.value)

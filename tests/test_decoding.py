@@ -208,3 +208,33 @@ def test_decode_batch_equals_one_at_a_time_on_sentences_of_different_lengths(var
     # The model has learnt the pairs, so the rows really finish at different steps.
     assert one_at_a_time == [tokenize(fr) for _, fr in VARIED_PAIRS]
     assert len({len(tokens) for tokens in one_at_a_time}) > 1
+
+
+def constant_decoder(probs):
+    """``encode`` and ``decoder_step`` of a stub model whose next-token distribution is ``probs`` at every
+    step, whatever came before: beam search's bookkeeping, without a trained model."""
+    def encode(x):
+        return [np.zeros((len(x), 1))]
+
+    def decoder_step(target_seq, state):
+        return np.tile(probs, (len(target_seq), 1)), state
+
+    return encode, decoder_step
+
+
+@pytest.mark.parametrize("alpha", [0.0, 5.0])
+def test_beam_search_stops_only_when_no_longer_translation_can_score_higher(alpha):
+    """The stopping bound divides by the penalty of the longest translation. With alpha = 5 that penalty
+    grows so fast that six words outscore the likelier empty translation: a bound taken at the current
+    step would stop at the first step, with the empty one."""
+    start, end, word, max_decoder_len = 1, 2, 3, 6
+    probs = np.array([0.0, 0.0, 0.6, 0.4])  # padding, START_, _END, one word
+    encode, decoder_step = constant_decoder(probs)
+    ids, scores = decoding.beam_search(np.zeros((1, 2), dtype="int32"), encode, decoder_step, start, end,
+                                       max_decoder_len, beam_width=2, alpha=alpha)
+    # Every translation there is: k words then _END, or max_decoder_len words.
+    candidates = [[word] * k + [end] for k in range(max_decoder_len)] + [[word] * max_decoder_len]
+    brute = [np.log(probs[c]).sum() / decoding.length_penalty(len(c), alpha) for c in candidates]
+    best = candidates[int(np.argmax(brute))]
+    assert len(best) == (1 if alpha == 0 else max_decoder_len)  # the two cases differ
+    assert ids[0, :len(best)].tolist() == best and scores[0] == pytest.approx(max(brute))

@@ -79,3 +79,21 @@ def test_bucketed_training_is_the_same_run_to_run(tmp_path):
         weights.append((history, [w.copy() for w in fullmodel.get_weights()]))
     assert weights[0][0] == weights[1][0]
     assert all(np.array_equal(a, b) for a, b in zip(weights[0][1], weights[1][1], strict=True))
+
+
+def test_masked_accuracy_scores_the_split_it_is_given(tmp_path):
+    """An untrained model scores each split differently: the accuracy must be that of the named split's
+    target tokens (padding left out), computed here by hand, not another split's."""
+    from s2sbook import models, training
+
+    ds = data.prepare(write_corpus(tmp_path, copies=5, pairs=VARIED_PAIRS))
+    training.set_seed(4)
+    fullmodel = models.build_training_model(len(ds.en_vocab), len(ds.fr_vocab), 8, 4)
+    by_hand = {}
+    for split in ("train", "val", "test"):
+        encoder_input, decoder_input, target = ds.part(split)
+        predicted = fullmodel.predict([encoder_input, decoder_input], verbose=0).argmax(axis=-1)
+        by_hand[split] = float((predicted == target)[target != 0].mean())
+    assert len(set(by_hand.values())) == 3  # the splits are told apart
+    for split, accuracy in by_hand.items():
+        assert pipeline.masked_accuracy(fullmodel, ds, split) == pytest.approx(accuracy, abs=1e-6)

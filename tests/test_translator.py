@@ -34,6 +34,12 @@ def saved(tiny, tmp_path_factory):
     return tiny.save(tmp_path_factory.mktemp("translator"))
 
 
+def names(message, *parts):
+    """An error message names what it must (the file, the line, the value, the fix), whatever its wording."""
+    missing = [part for part in parts if part not in str(message)]
+    assert not missing, f"{missing} not in {str(message)[:500]!r}"
+
+
 def copy_of(saved, tmp_path):
     return shutil.copytree(saved, tmp_path / "copy")
 
@@ -67,7 +73,7 @@ def test_command_line_translates_in_a_fresh_process(tiny, saved):
     missing = subprocess.run([sys.executable, "-m", "s2sbook.translator", str(saved / "nope"), "He eats."],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
-    assert f"error: there is no folder {saved / 'nope'}." in missing.stderr
+    names(missing.stderr, "error: ", str(saved / "nope"), "Translator.save")
 
 
 @pytest.mark.parametrize("sentence, error, message", [
@@ -144,9 +150,10 @@ def test_a_corrupt_model_file_is_called_corrupt(saved, tmp_path, damage):
             for name in original.namelist():
                 entry = original.read(name)
                 copy.writestr(name, entry[:len(entry) // 2] if name.endswith(".h5") else entry)
-    with pytest.raises(ValueError, match="not a readable .keras file \\(truncated or corrupt\\)|fullmodel.keras is "
-                                         "not what Translator.save wrote.*truncated"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fullmodel.keras", "Translator.save")
+    assert "corrupt" in str(error.value) or "SHA-256" in str(error.value)
 
 
 def forge_manifest(folder):
@@ -158,30 +165,32 @@ def forge_manifest(folder):
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.parametrize("limits, message", [
-    ('{"max_len_en": 3, "max_decoder_len": 0}', "max_decoder_len must be a whole number of at least 1, not 0"),
-    ('{"max_len_en": -2, "max_decoder_len": 4}', "max_len_en must be a whole number of at least 1, not -2"),
-    ('{"max_len_en": 3, "max_decoder_len": 4.5}', "not 4.5"),
-    ('{"max_len_en": 3, "max_decoder_len": "4"}', "not '4'"),
-    ('{"max_len_en": true, "max_decoder_len": 4}', "not True"),
-    ('{"max_len_en": 3}', "must hold exactly"),
-    ('[3, 4]', "must hold exactly"),
-    ('{"max_len_en": 3,', "is not valid JSON"),
+@pytest.mark.parametrize("limits, parts", [
+    ('{"max_len_en": 3, "max_decoder_len": 0}', ("max_decoder_len", "at least 1", "not 0")),
+    ('{"max_len_en": -2, "max_decoder_len": 4}', ("max_len_en", "at least 1", "not -2")),
+    ('{"max_len_en": 3, "max_decoder_len": 4.5}', ("max_decoder_len", "whole number", "4.5")),
+    ('{"max_len_en": 3, "max_decoder_len": "4"}', ("max_decoder_len", "'4'")),
+    ('{"max_len_en": true, "max_decoder_len": 4}', ("max_len_en", "True")),
+    ('{"max_len_en": 3}', ("max_decoder_len", "{'max_len_en': 3}")),
+    ('[3, 4]', ("max_len_en", "[3, 4]")),
+    ('{"max_len_en": 3,', ("JSON",)),
 ])
-def test_limits_are_validated_and_the_file_named(saved, tmp_path, limits, message):
+def test_limits_are_validated_and_the_file_named(saved, tmp_path, limits, parts):
     folder = copy_of(saved, tmp_path)
     (folder / "limits.json").write_text(limits)
-    with pytest.raises(ValueError, match=re.escape(message)) as error:
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
-    assert str(folder / "limits.json") in str(error.value)
+    names(error.value, str(folder / "limits.json"), *parts)
     forge_manifest(folder)  # a consistent manifest does not make bad limits good
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder / "limits.json"), *parts)
 
 
 def test_limits_are_validated_in_memory_too(tiny):
-    with pytest.raises(ValueError, match="max_decoder_len must be a whole number of at least 1, not 0"):
+    with pytest.raises(ValueError) as error:
         Translator(tiny.fullmodel, tiny.en_vocab, tiny.fr_vocab, 3, 0)
+    names(error.value, "max_decoder_len", "not 0")
 
 
 @pytest.mark.parametrize("name", ["en_vocab.json", "fr_vocab.json", "manifest.json"])
@@ -195,20 +204,24 @@ def test_malformed_json_files_are_named(saved, tmp_path, name):
 
 def test_a_vocabulary_from_another_training_is_refused(tiny, saved, tmp_path):
     vocab = [*tiny.fr_vocab.tokens, "extra"]
-    with pytest.raises(ValueError, match="fr vocabulary has .* tokens but the model's decoder_embedding has"):
+    with pytest.raises(ValueError) as error:
         Translator(tiny.fullmodel, tiny.en_vocab, data.Vocabulary(vocab, "fr"), 3, 4)
+    names(error.value, "fr vocabulary", str(len(vocab)), "decoder_embedding", str(len(tiny.fr_vocab)),
+          "Translator.save")
     folder = copy_of(saved, tmp_path)
     data.Vocabulary(vocab, "fr").save(folder / "fr_vocab.json")
-    with pytest.raises(ValueError, match="fr_vocab.json is not what Translator.save wrote with the other files"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fr_vocab.json", "manifest.json", "Translator.save")
 
 
 def test_a_vocabulary_of_the_right_size_in_another_order_is_refused(tiny, saved, tmp_path):
     folder = copy_of(saved, tmp_path)
     tokens = tiny.fr_vocab.tokens
     data.Vocabulary([tokens[0], *reversed(tokens[1:])], "fr").save(folder / "fr_vocab.json")
-    with pytest.raises(ValueError, match="fr_vocab.json is not what Translator.save wrote.*save them again"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fr_vocab.json", "manifest.json", "Translator.save")
 
 
 def test_a_french_vocabulary_without_start_and_end_is_refused_at_load(tiny, saved, tmp_path):
@@ -230,27 +243,31 @@ def test_swapped_vocabularies_are_refused(tiny):
 def test_a_model_without_the_expected_layer_names_is_refused(tiny, saved, tmp_path):
     renamed = keras.Model.from_config(
         json.loads(json.dumps(tiny.fullmodel.get_config()).replace('"decoder_lstm"', '"lstm_7"')))
-    with pytest.raises(ValueError, match="No such layer: decoder_lstm"):
+    with pytest.raises(ValueError) as error:
         Translator(renamed, tiny.en_vocab, tiny.fr_vocab, 3, 4)
+    names(error.value, "decoder_lstm")
     folder = copy_of(saved, tmp_path)
     renamed.save(folder / "fullmodel.keras")
-    with pytest.raises(ValueError, match="fullmodel.keras is not what Translator.save wrote"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fullmodel.keras", "manifest.json", "Translator.save")
 
 
 def test_the_attention_model_is_refused_though_its_layer_names_match(tiny, saved, tmp_path):
     sizes = len(tiny.en_vocab), len(tiny.fr_vocab), 16, 8
     model = attention.build_attention_model(*sizes)
-    with pytest.raises(ValueError, match="not the classic encoder-decoder.*attention, attention_combine.*"
-                                         "greedy_with_attention"):
+    with pytest.raises(ValueError) as error:
         Translator(model, tiny.en_vocab, tiny.fr_vocab, 3, 4)
+    names(error.value, "build_training_model", "attention, attention_combine", "greedy_with_attention")
     folder = copy_of(saved, tmp_path)
     model.save(folder / "fullmodel.keras")
-    with pytest.raises(ValueError, match="fullmodel.keras is not what Translator.save wrote"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fullmodel.keras", "manifest.json")
     forge_manifest(folder)
-    with pytest.raises(ValueError, match="not the classic encoder-decoder"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, "fullmodel.keras", "build_training_model", "greedy_with_attention")
 
 
 def test_a_manifest_whose_architecture_is_not_the_model_is_refused(saved, tmp_path):
@@ -258,8 +275,9 @@ def test_a_manifest_whose_architecture_is_not_the_model_is_refused(saved, tmp_pa
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["architecture"][-1][2]["units"] += 1
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ValueError, match="not the architecture manifest.json records"):
+    with pytest.raises(ValueError) as error:
         Translator.load(folder)
+    names(error.value, str(folder), "fullmodel.keras", "manifest.json", "architecture")
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +335,7 @@ def test_an_output_without_a_french_word_is_an_error(biased, token, output):
 def test_an_output_cut_at_the_length_limit_is_flagged(tiny, saved, tmp_path, capsys):
     short = Translator(tiny.fullmodel, tiny.en_vocab, tiny.fr_vocab, tiny.max_len_en, 2)
     full = tiny.translate("He eats.")
-    with pytest.warns(TruncatedTranslationWarning, match="reached the limit of 2 French tokens without _END"):
+    with pytest.warns(TruncatedTranslationWarning, match="limit of 2 .*_END"):
         assert short.translate("He eats.") == text.detokenize(text.tokenize(full)[:2])
     [result] = short.translate_batch(["He eats."])
     assert result.french and result.error is None and "cut short" in result.warning
@@ -337,7 +355,7 @@ def test_input_files_in_other_encodings_keep_their_first_line(tiny, saved, tmp_p
     if encoding == "utf-16-le-bom-less":
         path.write_bytes(lines.encode("utf-16-le"))
         assert translator.main([str(saved), "--input", str(path)]) == 2
-        assert "looks like UTF-16 without a byte-order mark. Pass --encoding utf-16-le" in capsys.readouterr().err
+        names(capsys.readouterr().err, str(path), "UTF-16", "--encoding utf-16-le")
         assert translator.main([str(saved), "--input", str(path), "--encoding", "utf-16-le"]) == 0
     else:
         path.write_bytes(lines.encode(encoding))
@@ -351,7 +369,7 @@ def test_a_latin1_input_file_names_the_line_and_the_option(saved, tmp_path, caps
     path.write_bytes("He eats.\nHe café.\n".encode("latin-1"))
     assert translator.main([str(saved), "--input", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {path}: line 2 is not UTF-8") and "--encoding latin-1" in err
+    names(err, str(path), "line 2", "UTF-8", "--encoding latin-1")
     assert translator.main([str(saved), "--input", str(path), "--encoding", "latin-1"]) == 1
     assert f"{path} line 2: UnknownWordsError" in capsys.readouterr().err
 
@@ -471,13 +489,15 @@ def with_extra_layer(saved, tmp_path, layer: dict):
     return folder
 
 
-LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "registered_name": None, "inbound_nodes": [],
+LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "registered_name": None, "name": "lambda",
+          "inbound_nodes": [],
           "config": {"name": "lambda", "trainable": True, "arguments": {},
                      "function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAA", "defaults": None,
                                                                          "closure": None}}}}
 OS_SYSTEM = {**LAMBDA, "config": {**LAMBDA["config"], "function": {
     "module": "os", "class_name": "function", "config": "system", "registered_name": "function"}}}
-CUSTOM = {"module": "mylayers", "class_name": "MyLayer", "registered_name": "mylayers>MyLayer", "inbound_nodes": [],
+CUSTOM = {"module": "mylayers", "class_name": "MyLayer", "registered_name": "mylayers>MyLayer", "name": "mine",
+          "inbound_nodes": [],
           "config": {"name": "mine", "trainable": True}}
 
 
