@@ -35,6 +35,8 @@ TF_OTHER_LINES = (
 )
 # An absolute path of the machine: /home/..., /work/..., /tmp/..., C:\...; shortened to its last two parts.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[\w.+\-@~]+){2,}/?|[A-Za-z]:\\(?:[\w.+\-@~ ]+\\)+[\w.+\-@~]*")
+# A folder that Python's tempfile made: "tmp" and eight random letters, digits or underscores.
+TEMPORARY_FOLDER = re.compile(r"tmp[a-z0-9_]{8}")
 # The file of a notebook cell, as IPython (8 and later) names it; older ones say <ipython-input-...>.
 CELL_FILE = re.compile(r"ipykernel_\d+[/\\]\d+\.py$|^<ipython-input-")
 # A numpy array or tensor printed inside a message (Keras puts whole tensors in some): its values are cut.
@@ -86,10 +88,14 @@ def quiet_tensorflow() -> None:
 
 
 def without_paths(text: str) -> str:
-    """``text`` with every absolute file-system path cut to its last two parts (``…/keras/saving.py``)."""
+    """``text`` with every absolute file-system path cut to its last two parts (``…/keras/saving.py``), or to
+    its last part when the other is a temporary folder (``…/fra.txt``, not ``…/tmpk2x9_a1b/fra.txt``: the
+    folder's random name means nothing to a reader, and differs on every run)."""
 
     def short(match: re.Match) -> str:
         parts = [p for p in re.split(r"[/\\]", match.group(0)) if p]
+        if len(parts) > 1 and TEMPORARY_FOLDER.fullmatch(parts[-2]):
+            return "…/" + parts[-1]
         return "…/" + "/".join(parts[-2:])
 
     return ABSOLUTE_PATH.sub(short, text)

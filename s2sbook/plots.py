@@ -171,7 +171,8 @@ def weight_comparison(rows, column_titles=("from fullmodel", "from the inference
     """One row per tensor: ``(label, a, b)`` drawn as a | b | a - b with a shared colour scale for a and b,
     and a colour bar saying what the colours are. A row ``(label, a, b, groups)`` also marks equal column
     groups of the tensor (an LSTM's four gates) with their names."""
-    fig, axes = plt.subplots(len(rows), 3, figsize=(7.8, 1.9 * len(rows) + 0.6), squeeze=False)
+    height = max(1.9 * len(rows) + 0.6, 3.2)  # one row: not a strip wider than 3:1
+    fig, axes = plt.subplots(len(rows), 3, figsize=(7.8, height), squeeze=False)
     for (label, a, b, *groups), row in zip(rows, axes):
         a, b = np.atleast_2d(a), np.atleast_2d(b)
         limit = float(np.abs(a).max()) or 1.0

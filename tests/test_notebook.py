@@ -56,6 +56,17 @@ def test_paths_are_cut_to_their_last_two_parts():
         "2/3 stays")
 
 
+
+def test_a_temporary_folders_random_name_is_left_out_of_a_path():
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    assert notebook.TEMPORARY_FOLDER.fullmatch(folder.name)  # the premise: tempfile's names look like this
+    text = f"No file or directory: '{folder / 'fra.txt'}'; saving to {folder / 's2s'}"
+    assert notebook.without_paths(text) == "No file or directory: '…/fra.txt'; saving to …/s2s"
+
+
 def cell_error(code: str):
     """An exception raised by ``code`` compiled as IPython names a notebook cell's file."""
     filename = "/tmp/ipykernel_4242/123456.py"
