@@ -1,4 +1,3 @@
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -9,16 +8,7 @@ import s2sbook  # noqa: F401  (quiets TensorFlow's C++ start-up log before any t
 # tools/book.py (the book's pages, from _toc.yml, and the repository's ROOT) is shared by the tests, the
 # generator and the benchmarks.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from book import ROOT  # noqa: E402
 
-
-def load_script(relative: str):
-    """A script of the repository (benchmarks/, tools/, .ci/) loaded as a module, to test its functions."""
-    path = ROOT / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ from s2sbook.backends import BACKENDS, run_on
 from s2sbook.processes import ProcessError
 
 # The TensorFlow tools a chapter may teach (and so import TensorFlow for): TF1's graph scopes (tf.compat.v1),
-# tf.function, tf.data. Everything else has a keras equivalent that runs on every backend.
-TENSORFLOW_TOOLS = {"compat", "function", "data"}
+# tf.function, tf.data, and the SavedModel a server loads (tf.saved_model, chapter 14). Everything else has a
+# keras equivalent that runs on every backend.
+TENSORFLOW_TOOLS = {"compat", "function", "data", "saved_model"}
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ import subprocess
 import nbformat
 import pytest
 import yaml
-from book import ROOT, pins
-from conftest import load_script
+from book import ROOT, load_script, pins
 from jupyter_cache import get_cache
 
 

@@ -10,8 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from book import ROOT
-from conftest import load_script
+from book import ROOT, load_script
 
 GENERATOR = ROOT / "tools" / "generate.py"
 

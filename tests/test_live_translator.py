@@ -187,7 +187,7 @@ def test_javascript_translates_like_numpy_with_the_same_errors(exported):
 def test_the_build_ships_the_weights_from_the_cache(tmp_path, monkeypatch):
     import types
 
-    from conftest import load_script
+    from book import load_script
 
     ship = load_script("tools/ship_weights.py")
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))

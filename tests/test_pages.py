@@ -107,6 +107,6 @@ def test_chapter_3_reads_the_same_on_a_cold_and_a_warm_cache(real_sample, tmp_pa
         NotebookClient(notebook, timeout=900, kernel_name="python3",
                        resources={"metadata": {"path": str(ROOT / "chapters")}}).execute()
         runs.append(shown(notebook))
-    assert list((tmp_path / "cache").glob("model-*/meta.json")), "the cold run cached no model"
+    assert list((tmp_path / "cache").glob("model-*/manifest.json")), "the cold run cached no model"
     cold, warm = runs
     assert cold and cold == warm, "\n".join(f"cold: {a}\nwarm: {b}" for a, b in zip(cold, warm) if a != b)

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import load_script
+from book import load_script
 
 from s2sbook.budgets import MEMORY_BUDGET_MB
 

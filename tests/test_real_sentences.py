@@ -2,7 +2,7 @@
 chapter 9's code, which the chapter's own run covers."""
 
 import pytest
-from conftest import load_script
+from book import load_script
 
 
 @pytest.fixture

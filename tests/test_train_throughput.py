@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import load_script
+from book import load_script
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ weight, and the check catches a position off by one."""
 import keras
 import numpy as np
 import pytest
-from conftest import load_script
+from book import load_script
 from tiny import VARIED_PAIRS, write_corpus
 
 from s2sbook import data, training, transformer

@@ -4,6 +4,7 @@ tools/generate.py, benchmarks/peak_memory.py, .ci/cache_executed.py and the test
 
 import ast
 import importlib.metadata
+import importlib.util
 import json
 import re
 import sys
@@ -13,6 +14,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COLAB_CELL = ROOT / "chapters" / "_colab_cell.py"
+
+
+def load_script(relative: str):
+    """A script of the repository (benchmarks/, tools/, .ci/) loaded as a module, to test its functions."""
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
