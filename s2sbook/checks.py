@@ -53,6 +53,7 @@ def step_by_step(
     return np.stack(steps, axis=1)
 
 
+# 04_same_weights.ipynb
 def matches_fullmodel(
     fullmodel,
     encoder_model,

@@ -45,6 +45,7 @@ def lengths(array):
     return (np.asarray(array) != 0).sum(axis=1)
 
 
+# 09_real_sentences.ipynb
 def bucketed_batches(
     encoder_input_data,
     decoder_input_data,

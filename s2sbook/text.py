@@ -33,6 +33,7 @@ ELIDED = {
 TOKEN_RE = re.compile(r"\w+(?:'\w+)*'?|[^\w\s]")
 
 
+# 01_data.ipynb
 def normalize(text):
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(str.maketrans({**SPECIAL_SPACES, **APOSTROPHES}))
