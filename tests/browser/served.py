@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("S2S_SITE") or ROOT / "_build" / "html")  # the built site, or another folder
 REQUIRED = os.environ.get("S2S_REQUIRE_SITE") == "1"
 
 # No console error is allowed. Jupyter Book 1 used to log two on every page, and the build now removes both

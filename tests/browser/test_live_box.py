@@ -10,62 +10,17 @@ typed into in headless Chromium as a reader would, and compared with Python.
 - the intro's attention model: the grid's weights equal Keras's within 1e-5 for a handful of sentences;
 - both pages opened from disk (file://) translate too.
 
-Like tests/browser/test_site.py, these skip without a built site (S2S_REQUIRE_SITE=1 makes that a failure),
-and load the cached models, so set S2S_CACHE as for the build.
+Like tests/browser/test_site.py, these use the fixtures of this folder's conftest.py (the site served on
+127.0.0.1, headless Chromium), skip without a built site (S2S_REQUIRE_SITE=1 makes that a failure), and load
+the cached models, so set S2S_CACHE as for the build.
 """
-
-import functools
-import os
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pytest
-from book import ROOT
+from served import HTML, KNOWN_CONSOLE_ERRORS
 
-HTML = Path(os.environ.get("S2S_SITE") or ROOT / "_build" / "html")  # the built site, or another folder
-REQUIRED = os.environ.get("S2S_REQUIRE_SITE") == "1"
 INTRO, CHAPTER_8 = "intro.html", "chapters/08_nothing_but_the_weights.html"
-# Jupyter Book 1's theme raises this on every page (tests/browser/test_site.py knows it too).
-KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 MIN_REAL_SENTENCES = 300  # typed into the intro's box: chapter 9's whole test split, which holds more
-
-
-def unavailable(reason: str):
-    if REQUIRED:
-        pytest.fail(f"{reason} (S2S_REQUIRE_SITE=1: the browser test must run)")
-    pytest.skip(reason)
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not (HTML / INTRO).is_file():
-        unavailable(f"no built site at {HTML}: run `jupyter-book build . -W -n --keep-going` first")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(HTML)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(site):
-    executable = os.environ.get("S2S_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        unavailable("no Chromium: `apt-get install chromium`, or set S2S_CHROMIUM to a Chromium or Chrome binary")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable)
-        yield browser
-        browser.close()
 
 
 def python_answer(translate, sentence):
@@ -111,7 +66,7 @@ def open_box(browser, url, model=None):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     problems = []
-    tab.on("pageerror", lambda error: any(known in str(error) for known in KNOWN_PAGE_ERRORS)
+    tab.on("pageerror", lambda error: any(known in str(error) for known in KNOWN_CONSOLE_ERRORS)
            or problems.append(f"page error: {error}"))
     tab.goto(url, wait_until="load")
     tab.wait_for_selector(".s2s-live[data-state=ready]", timeout=20_000)
