@@ -23,7 +23,7 @@ from .checks import matches_fullmodel, shares_layers
 from .data import prepare
 from .decoding import greedy_ids, ids_to_tokens
 from .models import build_training_model, inference_models
-from .processes import Command, free_port, run_processes
+from .processes import Command, free_address, run_processes
 from .simulated_devices import WaitForEachStep
 from .text import END, START
 from .timing import EpochTimes
@@ -51,7 +51,7 @@ def job_commands(job, settings, devices, processes=1, coordinator=None):
 # 11_distributed.ipynb
 def run_jax(job, settings, devices, processes=1, timeout=600):
     name = settings["name"]
-    coordinator = f"127.0.0.1:{free_port()}" if processes > 1 else None
+    coordinator = free_address() if processes > 1 else None
     commands = job_commands(job, settings, devices, processes, coordinator)
     finished = run_processes(commands, name=name, timeout=timeout)
     results = []

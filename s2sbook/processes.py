@@ -169,6 +169,11 @@ def run_python(code: str, *args: str, name: str = "python", timeout: float | Non
     return run_processes([command], name=name, timeout=timeout, echo=passed)[0]
 
 
+def free_address() -> str:
+    """``127.0.0.1:PORT``, where nothing listens yet: the address of a job's coordinator on this machine."""
+    return f"127.0.0.1:{free_port()}"
+
+
 def free_port() -> int:
     """A TCP port of 127.0.0.1 that nothing listens on, for a coordinator that starts listening seconds
     later (chapter 11's process 0, once its imports are done). The system hands out ports from 32768 up

@@ -73,7 +73,7 @@ def taken_port():
 
 
 def test_a_taken_port_fails_the_job_at_once_instead_of_leaving_a_process_waiting(settings, taken_port, monkeypatch):
-    monkeypatch.setattr(distributed, "free_port", lambda: taken_port)
+    monkeypatch.setattr(distributed, "free_address", lambda: f"127.0.0.1:{taken_port}")
     with pytest.raises(ProcessError, match=r"^port: process 0 of 2 exited with status"):
         run_jax("train", {**settings, "name": "port"}, devices=2, processes=2, timeout=300)
 

@@ -88,6 +88,13 @@ def test_a_free_port_is_free_and_not_one_the_system_hands_out():
         probe.bind(("127.0.0.1", port))
 
 
+def test_a_coordinator_address_is_a_free_port_of_this_machine():
+    host, port = processes.free_address().split(":")
+    assert host == "127.0.0.1" and 20_000 <= int(port) < 32_768
+    with socket.socket() as probe:
+        probe.bind((host, int(port)))
+
+
 def test_libraries_log_lines_are_left_out_of_what_the_code_printed():
     code = ("print('[Gloo] Rank 0 is connected to 3 peer ranks. Expected number of connected peer ranks is : 3')\n"
             "print('epoch  1: loss 5.9863')\n")
