@@ -1,4 +1,4 @@
-"""Chapter 13 (Deeper encoders, and Keras 3's .output trap): build_stacked_model, stacked_inference_models,
+"""Chapter 13 (Deeper encoders, and the .output trap of Keras 3): build_stacked_model, stacked_inference_models,
 state_steps, translate_rows, build_bidirectional_model, bidirectional_inference_models,
 called_inference_models.
 
