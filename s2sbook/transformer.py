@@ -345,6 +345,7 @@ def cached_step_by_step(
     return np.stack(steps, axis=1)
 
 
+# 12_transformer.ipynb
 def matches_fullmodel(
     fullmodel,
     encoder_model,
